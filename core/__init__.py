@@ -1,0 +1,1 @@
+"""DevCompras core: the product, independent of any UI."""

@@ -1,0 +1,66 @@
+"""`python -m core <command>`: the operators' and cron's entry point.
+
+Each module in COMMAND_MODULES exposes ``register(subparsers)``; a command's handler returns
+an exit code and raises CliError (a one-line Spanish message) on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+COMMAND_MODULES = (
+    "core.admin_cli",
+)
+
+
+class CliError(Exception):
+    """A failure reported as one Spanish line and exit code 1."""
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print the one JSON object that must be the last line of a --json run."""
+    print(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="DevCompras: tareas de operación")
+    parser.add_argument("-v", "--verbose", action="store_true", help="mostrar el registro detallado")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except CliError as exc:
+        _fail(args, str(exc))
+    except Exception as exc:  # noqa: BLE001 - the operator gets one line, the log the rest
+        logging.getLogger("core.cli").debug("command failed", exc_info=True)
+        _fail(args, f"Error: {_spanish(exc)}")
+    return 1
+
+
+def _spanish(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return "configuración inválida: " + "; ".join(e["msg"] for e in exc.errors())
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _fail(args: argparse.Namespace, message: str) -> None:
+    print(message, file=sys.stderr)
+    if getattr(args, "json", False):
+        emit_json({"status": "failed", "message": message})

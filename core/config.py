@@ -1,0 +1,95 @@
+"""The one settings object: read from the environment and `.env`, validated at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Values that must never reach production: the defaults below and the usual suspects.
+PLACEHOLDERS = {"", "changeme", "cambiame", "secret", "password", "admin", "masterkey",
+                "dev-cookie-key-cambiame", "Admin1234!"}
+
+
+class SettingsError(ValueError):
+    """Settings that cannot run; the message is in Spanish."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the app. Nothing else in the code reads os.environ."""
+
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore")
+
+    app_env: Literal["development", "production"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'devcompras.db'}"
+    redis_url: str | None = None
+    erp_source: Literal["demo", "firebird"] = "demo"
+    demo_scale: float = Field(1.0, gt=0)
+
+    firebird_host: str = "127.0.0.1"
+    firebird_port: int = 3050
+    firebird_database: str = ""
+    firebird_user: str = "SYSDBA"
+    firebird_password: str = "masterkey"
+    firebird_charset: str = "WIN1252"
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+
+    cookie_key: str = "dev-cookie-key-cambiame"
+    admin_email: str = "admin@devcompras.mx"
+    admin_password: str = "Admin1234!"
+
+    storage_dir: Path = ROOT / "data" / "storage"
+    upload_max_mb: int = Field(10, gt=0)
+
+    sync_productos_cron: str = "0 */6 * * *"
+    sync_inventario_cron: str = "0 */2 * * *"
+    sync_ventas_cron: str = "0 * * * *"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, url: str) -> str:
+        # Managed PostgreSQL hands out postgres:// URLs; SQLAlchemy wants the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @field_validator("redis_url", "openai_api_key", "openai_base_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        problems = []
+        if self.cookie_key in PLACEHOLDERS or len(self.cookie_key) < 32:
+            problems.append("COOKIE_KEY falta o es un valor de ejemplo (mínimo 32 caracteres)")
+        if self.admin_password in PLACEHOLDERS or len(self.admin_password) < 10:
+            problems.append("ADMIN_PASSWORD falta o es un valor de ejemplo (mínimo 10 caracteres)")
+        if problems:
+            raise SettingsError("No se puede iniciar en producción: " + "; ".join(problems) + ".")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo accounts exist and are shown only when running on the demo ERP outside production."""
+        return self.app_env != "production" and self.erp_source == "demo"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""ERP sources (Microsip, demo) and the sync engine."""

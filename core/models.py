@@ -1,0 +1,284 @@
+"""The data model: SQLAlchemy Core tables, named as in ARCHITECTURE.md (a contract: add, never rename)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Money = Numeric(15, 2)
+UnitPrice = Numeric(18, 6)
+Quantity = Numeric(18, 5)
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp())
+
+
+def _updated() -> Column:
+    return Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp())
+
+
+erp_productos = Table(
+    "erp_productos", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("codigo", String(50), nullable=False, unique=True),
+    Column("nombre", String(255), nullable=False),
+    Column("descripcion", Text),
+    Column("precio", Money),
+    Column("costo", UnitPrice),
+    Column("categoria", String(100)),
+    Column("grupo", String(100)),
+    Column("unidad_medida", String(20)),
+    Column("activo", Boolean, nullable=False, server_default=text("true")),
+    Column("origen", String(10), nullable=False, server_default="erp"),
+    Column("erp_id", String(40), unique=True),
+    Column("last_synced_at", DateTime),
+    Column("sync_status", String(20)),
+    _created(),
+    _updated(),
+    Index("idx_erp_productos_categoria", "categoria"),
+    Index("idx_erp_productos_nombre", "nombre"),
+)
+
+erp_almacenes = Table(
+    "erp_almacenes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("erp_id", String(40), unique=True),
+    Column("nombre", String(100), nullable=False, unique=True),
+    Column("origen", String(10), nullable=False, server_default="erp"),
+    Column("activo", Boolean, nullable=False, server_default=text("true")),
+    Column("last_synced_at", DateTime),
+    _created(),
+    _updated(),
+)
+
+erp_inventario = Table(
+    "erp_inventario", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
+    Column("almacen_id", Integer, ForeignKey("erp_almacenes.id", ondelete="CASCADE"), nullable=False),
+    Column("stock_actual", Quantity, nullable=False, server_default="0"),
+    Column("stock_minimo", Quantity, nullable=False, server_default="0"),
+    Column("punto_reorden", Quantity),
+    Column("stock_maximo", Quantity),
+    Column("ubicacion", String(50)),
+    Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="SET NULL")),
+    Column("last_synced_at", DateTime),
+    _created(),
+    _updated(),
+    UniqueConstraint("producto_id", "almacen_id", name="uq_erp_inventario_producto_almacen"),
+    Index("idx_erp_inventario_almacen", "almacen_id"),
+    Index(
+        "idx_erp_inventario_stock_bajo", "stock_actual",
+        postgresql_where=text("stock_actual < stock_minimo"),
+        sqlite_where=text("stock_actual < stock_minimo"),
+    ),
+)
+
+erp_clientes = Table(
+    "erp_clientes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("erp_id", String(40), nullable=False, unique=True),
+    Column("clave", String(30)),
+    Column("nombre", String(255), nullable=False),
+    Column("rfc", String(20)),
+    Column("email", String(255)),
+    Column("telefono", String(50)),
+    Column("direccion", Text),
+    Column("activo", Boolean, nullable=False, server_default=text("true")),
+    Column("last_synced_at", DateTime),
+    _created(),
+    _updated(),
+)
+
+erp_ventas = Table(
+    "erp_ventas", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origen", String(10), nullable=False),  # VE, PV or EXCEL
+    Column("erp_id", String(80), nullable=False),
+    Column("tipo", String(2)),
+    Column("folio", String(40)),
+    Column("fecha", DateTime, nullable=False),
+    Column("cliente_id", Integer, ForeignKey("erp_clientes.id", ondelete="SET NULL")),
+    Column("cliente_nombre", String(255)),
+    Column("almacen_id", Integer, ForeignKey("erp_almacenes.id", ondelete="SET NULL")),
+    Column("subtotal", Money, nullable=False, server_default="0"),
+    Column("iva", Money, nullable=False, server_default="0"),
+    Column("total", Money, nullable=False, server_default="0"),
+    Column("estatus", String(2)),
+    Column("modificado_en", DateTime),
+    Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="CASCADE")),
+    Column("last_synced_at", DateTime),
+    _created(),
+    UniqueConstraint("origen", "erp_id", name="uq_erp_ventas_origen_erp_id"),
+    Index("idx_erp_ventas_fecha", text("fecha DESC")),
+    Index("idx_erp_ventas_cliente_fecha", "cliente_id", text("fecha DESC")),
+    Index("idx_erp_ventas_almacen_fecha", "almacen_id", "fecha"),
+    Index("idx_erp_ventas_upload", "upload_id"),
+)
+
+erp_ventas_detalle = Table(
+    "erp_ventas_detalle", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("venta_id", Integer, ForeignKey("erp_ventas.id", ondelete="CASCADE"), nullable=False),
+    Column("linea", Integer, nullable=False),
+    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
+    Column("cantidad", Quantity, nullable=False),
+    Column("precio_unitario", UnitPrice),
+    Column("importe", Money, nullable=False),
+    UniqueConstraint("venta_id", "linea", name="uq_erp_ventas_detalle_venta_linea"),
+    Index("idx_erp_ventas_detalle_producto", "producto_id"),
+)
+
+sync_jobs = Table(
+    "sync_jobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_type", String(20), nullable=False),  # productos, inventario, clientes, ventas
+    Column("trigger", String(10), nullable=False, server_default="manual"),  # cron, manual, startup
+    Column("source", String(20)),
+    Column("full", Boolean, nullable=False, server_default=text("false")),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("records_processed", Integer, nullable=False, server_default="0"),
+    Column("records_created", Integer, nullable=False, server_default="0"),
+    Column("records_updated", Integer, nullable=False, server_default="0"),
+    Column("records_unchanged", Integer, nullable=False, server_default="0"),
+    Column("records_failed", Integer, nullable=False, server_default="0"),
+    Column("watermark", DateTime),
+    Column("error_message", Text),
+    Column("rq_job_id", String(64)),
+    Column("requested_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("started_at", DateTime),
+    Column("completed_at", DateTime),
+    _created(),
+    Index("idx_sync_jobs_status_created", "status", text("created_at DESC")),
+)
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("filename", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("kind", String(12)),  # inventory, sales
+    Column("store", String(100)),
+    Column("almacen_id", Integer, ForeignKey("erp_almacenes.id", ondelete="SET NULL")),
+    Column("date_from", Date),
+    Column("date_to", Date),
+    Column("rows_ok", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("records_created", Integer, nullable=False, server_default="0"),
+    Column("records_updated", Integer, nullable=False, server_default="0"),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("errors", Text),
+    Column("stored_path", Text),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("replaced_by", Integer),
+    _created(),
+    Index("idx_uploads_sha256", "sha256"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("role", String(10), nullable=False, server_default="viewer"),
+    Column("password_hash", String(100), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("first_failed_at", DateTime),
+    Column("locked_until", DateTime),
+    Column("last_login_at", DateTime),
+    _created(),
+    _updated(),
+)
+
+query_history = Table(
+    "query_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("sql", Text),
+    Column("explanation", Text),
+    Column("rows", Integer),
+    Column("ms", Integer),
+    Column("status", String(12), nullable=False),
+    Column("error", Text),
+    _created(),
+    Index("idx_query_history_user_created", "user_id", text("created_at DESC")),
+)
+
+forecast_runs = Table(
+    "forecast_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("model", String(40)),
+    Column("parameters", Text),  # JSON
+    Column("metrics", Text),  # JSON: backtest metrics per product
+    Column("horizon_days", Integer),
+    Column("products", Integer),
+    Column("started_at", DateTime),
+    Column("completed_at", DateTime),
+    _created(),
+)
+
+forecasts = Table(
+    "forecasts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("forecast_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
+    Column("fecha", Date, nullable=False),
+    Column("yhat", Float, nullable=False),
+    Column("yhat_lower", Float),
+    Column("yhat_upper", Float),
+    UniqueConstraint("run_id", "producto_id", "fecha", name="uq_forecasts_run_producto_fecha"),
+)
+
+purchase_settings = Table(
+    "purchase_settings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE")),
+    Column("categoria", String(100)),  # a línea; both NULL = the defaults row
+    Column("lead_time_days", Integer, nullable=False, server_default="7"),
+    Column("review_period_days", Integer, nullable=False, server_default="7"),
+    Column("service_level", Float, nullable=False, server_default="0.95"),
+    Column("pack_size", Quantity, nullable=False, server_default="1"),
+    Column("moq", Quantity, nullable=False, server_default="0"),
+    _updated(),
+    UniqueConstraint("producto_id", "categoria", name="uq_purchase_settings_scope"),
+)
+
+data_versions = Table(
+    "data_versions", metadata,
+    Column("domain", String(20), primary_key=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    _updated(),
+)
+
+DOMAINS = ("catalog", "stock", "customers", "sales", "uploads", "sync", "forecasts", "users")
