@@ -1,0 +1,93 @@
+"""Shared fixtures: a real, migrated database (SQLite file or a fresh PostgreSQL database) and users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import delete
+
+PG_ADMIN_URL = os.environ.get("DEVCOMPRAS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_PASSWORD = "Demo1234!"
+BACKEND = os.environ.get("DEVCOMPRAS_TEST_DB", "sqlite")
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return base.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + dbname
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new empty database for this test session, on the backend DEVCOMPRAS_TEST_DB names."""
+    if BACKEND == "postgres":
+        name = f"dc_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield _pg_url(name)
+        from core.db import get_engine
+
+        get_engine(_pg_url(name)).dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_environment(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the settings at the test database and a scratch storage folder, inline jobs."""
+    saved = dict(os.environ)
+    os.environ.update({
+        "DATABASE_URL": database_url,
+        "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
+        "APP_ENV": "development",
+        "ERP_SOURCE": "demo",
+    })
+    for name in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        os.environ.pop(name, None)
+    from core.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def engine(test_environment: None, database_url: str):
+    """The migrated test database's engine."""
+    from core import db
+
+    db.migrate(database_url)
+    return db.get_engine(database_url)
+
+
+@pytest.fixture
+def clean_db(engine) -> Iterator[None]:
+    """Empty every data table (accounts and data-version counters stay)."""
+    from core.models import metadata
+
+    keep = {"users", "data_versions"}
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in keep:
+                conn.execute(delete(table))
+    yield
+
+
+@pytest.fixture(scope="session")
+def users(engine) -> dict:
+    """One account per role (password TEST_PASSWORD), keyed by role."""
+    from core import users as core_users
+
+    made = {}
+    for role in core_users.ROLES:
+        email = f"{role}@pruebas.devcompras.mx"
+        made[role] = core_users.get_user(email) or core_users.create_user(
+            None, email=email, name=f"Prueba {role}", role=role, password=TEST_PASSWORD)
+    return made
