@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     sync_productos_cron: str = "0 */6 * * *"
     sync_inventario_cron: str = "0 */2 * * *"
     sync_ventas_cron: str = "0 * * * *"
+    sync_lookback_days: int = Field(3, ge=0)
+    job_retry_max: int = Field(3, ge=0)
+    job_retry_backoff_s: int = Field(10, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -180,6 +180,34 @@ sync_jobs = Table(
     Index("idx_sync_jobs_status_created", "status", text("created_at DESC")),
 )
 
+# Any enqueued job (sync, upload, forecast): status and progress that pages poll.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(64), primary_key=True),  # also the RQ job id
+    Column("kind", String(30), nullable=False),
+    Column("queue", String(20), nullable=False),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("message", Text),
+    Column("result", Text),  # JSON
+    Column("error_message", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("started_at", DateTime),
+    Column("completed_at", DateTime),
+    _created(),
+    Index("idx_jobs_kind_created", "kind", text("created_at DESC")),
+)
+
+# Sync leases for databases without advisory locks (SQLite): one row per entity being synced.
+sync_locks = Table(
+    "sync_locks", metadata,
+    Column("entity", String(20), primary_key=True),
+    Column("owner", String(120), nullable=False),
+    Column("acquired_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
 uploads = Table(
     "uploads", metadata,
     Column("id", Integer, primary_key=True),

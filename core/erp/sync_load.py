@@ -1,0 +1,385 @@
+"""Per-entity loaders of the sync engine: source batches -> core.db.upsert, one transaction each.
+
+Decisions (documented in docs/sync.md):
+- productos, almacenes and clientes missing from a snapshot become inactive, never deleted
+  (sales and uploads keep pointing at them);
+- a stock row (of an ERP almacén) missing from the snapshot keeps its row and levels but
+  its stock goes to 0, so sums per almacén equal the ERP's;
+- documents: headers by (origen, erp_id), lines by (venta_id, linea), lines no longer in a
+  document are deleted, ``cancelados`` are deleted, and a run that read every document
+  (full, or the first one) deletes VE/PV documents the ERP no longer returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, text
+
+from core.db import begin, bump_version, id_map, upsert
+from core.erp.source import ErpSource, VentasBatch
+from core.erp.sync_status import Counts
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
+
+PRODUCTO_COLS = ("erp_id", "codigo", "nombre", "descripcion", "precio", "costo", "categoria",
+                 "grupo", "unidad_medida", "activo", "origen")
+ALMACEN_COLS = ("erp_id", "nombre", "origen", "activo")
+INVENTARIO_COLS = ("producto_id", "almacen_id", "stock_actual", "stock_minimo", "punto_reorden",
+                   "stock_maximo", "ubicacion")
+CLIENTE_COLS = ("erp_id", "clave", "nombre", "rfc", "email", "telefono", "direccion", "activo")
+VENTA_COLS = ("origen", "erp_id", "tipo", "folio", "fecha", "cliente_id", "cliente_nombre",
+              "almacen_id", "subtotal", "iva", "total", "estatus", "modificado_en")
+DETALLE_COLS = ("venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe")
+ERP_ORIGENES = ("VE", "PV")
+
+
+@dataclass
+class LoadContext:
+    """What a loader needs: the source, the counters, and how to report a finished batch."""
+
+    entity: str
+    source: ErpSource
+    full: bool
+    counts: Counts
+    lookback: timedelta
+    previous_watermark: datetime | None
+    expected: int | None
+    on_batch: Callable[[Counts, float], None]
+    prefetch: Callable[..., Iterator[Any]]
+    batches: int = 0
+
+    def add(self, result: Any, *, processed: int | None = None) -> None:
+        """Add an UpsertResult to the counters."""
+        self.counts.created += result.created
+        self.counts.updated += result.updated
+        self.counts.unchanged += result.unchanged
+        self.counts.processed += result.processed if processed is None else processed
+
+    def batch_done(self) -> None:
+        """Report progress after a committed batch."""
+        self.batches += 1
+        if self.expected:
+            progress = self.counts.processed / self.expected
+        else:  # no earlier run to compare with: creep towards 1 without reaching it
+            progress = 1 - 1 / (1 + self.batches / 10)
+        self.on_batch(self.counts, progress)
+
+
+@dataclass
+class LoadOutcome:
+    """What a loader returns besides the counters."""
+
+    watermark: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _s(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+# ---------------------------------------------------------------- productos + almacenes
+
+
+def load_productos(ctx: LoadContext) -> LoadOutcome:
+    """Almacenes then productos (full snapshots); missing ones become inactive."""
+    notes = []
+    seen_alm = _load_almacenes(ctx)
+    deactivated = _deactivate_missing(ctx, "erp_almacenes", seen_alm, "catalog")
+    if deactivated:
+        notes.append(f"{deactivated} almacenes desactivados")
+
+    with begin() as conn:
+        by_codigo = {r.codigo: (r.id, r.erp_id) for r in conn.execute(
+            text("SELECT id, codigo, erp_id FROM erp_productos"))}
+    seen: set[str] = set()
+    duplicated = 0
+    for batch in ctx.prefetch(ctx.source.productos):
+        rows, link = [], []
+        for t in batch:
+            erp_id = str(t[0])
+            codigo = _text(t[1]) or f"ERP-{erp_id}"
+            owner = by_codigo.get(codigo)
+            if owner is not None and owner[1] not in (None, erp_id):
+                duplicated += 1  # the key belongs to another ERP article
+                continue
+            if owner is not None and owner[1] is None:
+                link.append({"id": owner[0], "e": erp_id})  # an Excel/manual product becomes ERP
+            by_codigo[codigo] = (owner[0] if owner else 0, erp_id)
+            seen.add(erp_id)
+            rows.append((erp_id, codigo, _text(t[2]) or codigo, _text(t[3]), t[4], t[5],
+                         _text(t[6]), _text(t[7]), _text(t[8]), bool(t[9]), "erp"))
+        with begin() as conn:
+            if link:
+                conn.execute(text("UPDATE erp_productos SET erp_id = :e, origen = 'erp' WHERE id = :id"),
+                             link)
+            ctx.add(upsert(conn, "erp_productos", rows, columns=PRODUCTO_COLS, key=("erp_id",)))
+            bump_version(conn, "catalog")
+        ctx.batch_done()
+    ctx.counts.failed += duplicated
+    ctx.counts.processed += duplicated
+    if duplicated:
+        notes.append(f"{duplicated} artículos con clave repetida omitidos")
+    deactivated = _deactivate_missing(ctx, "erp_productos", seen, "catalog")
+    if deactivated:
+        notes.append(f"{deactivated} productos desactivados")
+    return LoadOutcome(notes=notes)
+
+
+def _load_almacenes(ctx: LoadContext) -> set[str]:
+    with begin() as conn:
+        unlinked = {r.nombre: r.id for r in conn.execute(
+            text("SELECT id, nombre FROM erp_almacenes WHERE erp_id IS NULL"))}
+    seen: set[str] = set()
+    for batch in ctx.source.almacenes():
+        rows, link = [], []
+        for t in batch:
+            erp_id = str(t[0])
+            nombre = _text(t[1]) or f"Almacén {erp_id}"
+            if nombre in unlinked:  # a store first seen in an Excel upload is the same almacén
+                link.append({"id": unlinked.pop(nombre), "e": erp_id})
+            seen.add(erp_id)
+            rows.append((erp_id, nombre, "erp", True))
+        with begin() as conn:
+            if link:
+                conn.execute(text("UPDATE erp_almacenes SET erp_id = :e, origen = 'erp' WHERE id = :id"),
+                             link)
+            ctx.add(upsert(conn, "erp_almacenes", rows, columns=ALMACEN_COLS, key=("erp_id",)))
+            bump_version(conn, "catalog")
+    return seen
+
+
+def _deactivate_missing(ctx: LoadContext, table: str, seen: set[str], domain: str) -> int:
+    """activo=false for ERP rows of ``table`` that the snapshot did not contain."""
+    with begin() as conn:
+        current = id_map(conn, table, where=text("activo = true"))
+        gone = [i for e, i in current.items() if e not in seen]
+        for chunk in _chunks(gone):
+            conn.execute(text(f"UPDATE {table} SET activo = false WHERE id IN :ids")
+                         .bindparams(bindparam("ids", expanding=True)), {"ids": list(chunk)})
+        if gone:
+            bump_version(conn, domain)
+    ctx.counts.updated += len(gone)
+    return len(gone)
+
+
+# ---------------------------------------------------------------- inventario
+
+
+def load_inventario(ctx: LoadContext) -> LoadOutcome:
+    """Stock per producto x almacén (full snapshot); pairs missing from it go to 0."""
+    with begin() as conn:
+        productos = id_map(conn, "erp_productos")
+        almacenes = id_map(conn, "erp_almacenes")
+        erp_alm_ids = set(almacenes.values())
+        before = {(r.producto_id, r.almacen_id) for r in conn.execute(text(
+            "SELECT producto_id, almacen_id FROM erp_inventario "
+            "WHERE upload_id IS NULL AND stock_actual <> 0")) if r.almacen_id in erp_alm_ids}
+    seen: set[tuple[int, int]] = set()
+    unknown = 0
+    for batch in ctx.prefetch(ctx.source.inventario):
+        rows = []
+        for t in batch:
+            pid, aid = productos.get(str(t[0])), almacenes.get(str(t[1]))
+            if pid is None or aid is None:
+                unknown += 1
+                continue
+            seen.add((pid, aid))
+            rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], _text(t[6])))
+        with begin() as conn:
+            ctx.add(upsert(conn, "erp_inventario", rows, columns=INVENTARIO_COLS,
+                           key=("producto_id", "almacen_id")))
+            bump_version(conn, "stock")
+        ctx.batch_done()
+    notes = []
+    zero = sorted(before - seen)
+    if zero:
+        with begin() as conn:
+            res = upsert(conn, "erp_inventario", [(p, a, 0) for p, a in zero],
+                         columns=("producto_id", "almacen_id", "stock_actual"),
+                         key=("producto_id", "almacen_id"))
+            bump_version(conn, "stock")
+        ctx.counts.updated += res.updated
+        notes.append(f"{len(zero)} existencias ausentes en el ERP puestas en 0")
+    if unknown:
+        ctx.counts.failed += unknown
+        ctx.counts.processed += unknown
+        notes.append(f"{unknown} existencias de artículos o almacenes desconocidos; "
+                     "sincronice productos primero")
+    return LoadOutcome(notes=notes)
+
+
+# ---------------------------------------------------------------- clientes
+
+
+def load_clientes(ctx: LoadContext) -> LoadOutcome:
+    """Customers (full snapshot); missing ones become inactive."""
+    seen: set[str] = set()
+    for batch in ctx.prefetch(ctx.source.clientes):
+        rows = []
+        for t in batch:
+            erp_id = str(t[0])
+            seen.add(erp_id)
+            rows.append((erp_id, _text(t[1]), _text(t[2]) or f"Cliente {erp_id}", _text(t[3]),
+                         _text(t[4]), _text(t[5]), _text(t[6]), bool(t[7])))
+        with begin() as conn:
+            ctx.add(upsert(conn, "erp_clientes", rows, columns=CLIENTE_COLS, key=("erp_id",)))
+            bump_version(conn, "customers")
+        ctx.batch_done()
+    gone = _deactivate_missing(ctx, "erp_clientes", seen, "customers")
+    return LoadOutcome(notes=[f"{gone} clientes desactivados"] if gone else [])
+
+
+# ---------------------------------------------------------------- ventas
+
+
+def load_ventas(ctx: LoadContext) -> LoadOutcome:
+    """Sales documents with their lines, incremental by modificado_en."""
+    since = None
+    if not ctx.full and ctx.previous_watermark is not None:
+        since = ctx.previous_watermark - ctx.lookback
+    reads_all = since is None
+    with begin() as conn:
+        productos = id_map(conn, "erp_productos")
+        almacenes = id_map(conn, "erp_almacenes")
+        clientes = {r.erp_id: (r.id, r.nombre) for r in conn.execute(
+            text("SELECT erp_id, id, nombre FROM erp_clientes"))}
+        docs: dict[tuple[str, str], int] = {
+            (r.origen, r.erp_id): r.id for r in conn.execute(text(
+                "SELECT origen, erp_id, id FROM erp_ventas WHERE origen IN ('VE', 'PV')"))}
+    seen: set[tuple[str, str]] = set()
+    state = {"watermark": ctx.previous_watermark, "unknown": 0, "deleted": 0, "lines_removed": 0}
+
+    for batch in ctx.prefetch(lambda: ctx.source.ventas(modified_since=since)):
+        _load_ventas_batch(ctx, batch, docs, seen if reads_all else None, state,
+                           productos=productos, almacenes=almacenes, clientes=clientes)
+        ctx.batch_done()
+
+    if reads_all:
+        vanished = [docs[k] for k in docs.keys() - seen]
+        if vanished:
+            with begin() as conn:
+                _delete_documents(conn, vanished)
+                bump_version(conn, "sales")
+            state["deleted"] += len(vanished)
+
+    notes = []
+    if state["deleted"]:
+        notes.append(f"{state['deleted']:,} documentos cancelados o ya inexistentes eliminados")
+    if state["lines_removed"]:
+        notes.append(f"{state['lines_removed']:,} renglones eliminados de documentos modificados")
+    watermark = state["watermark"]
+    if state["unknown"]:
+        ctx.counts.failed += state["unknown"]
+        ctx.counts.processed += state["unknown"]
+        notes.append(f"{state['unknown']:,} renglones con artículo desconocido (sincronice productos; "
+                     "se reintentarán en la próxima sincronización)")
+        watermark = ctx.previous_watermark  # keep the window so those documents come back
+    return LoadOutcome(watermark=watermark, notes=notes)
+
+
+def _load_ventas_batch(
+    ctx: LoadContext, batch: VentasBatch, docs: dict[tuple[str, str], int],
+    seen: set[tuple[str, str]] | None, state: dict[str, Any], *,
+    productos: dict[str, int], almacenes: dict[str, int], clientes: dict[str, tuple[int, str]],
+) -> None:
+    headers = []
+    wm = state["watermark"]
+    for d in batch.documentos:
+        key = (str(d[0]), str(d[1]))
+        cliente = clientes.get(_s(d[5]))
+        headers.append((key[0], key[1], _text(d[2]), _text(d[3]), d[4],
+                        cliente[0] if cliente else None, cliente[1] if cliente else None,
+                        almacenes.get(_s(d[6])), d[7] or 0, d[8] or 0, d[9] or 0, _text(d[10]), d[11]))
+        if seen is not None:
+            seen.add(key)
+        if d[11] is not None and (wm is None or d[11] > wm):
+            wm = d[11]
+    existed = {docs[(h[0], h[1])] for h in headers if (h[0], h[1]) in docs}
+
+    with begin() as conn:
+        max_before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM erp_ventas")).scalar_one()
+        res_h = upsert(conn, "erp_ventas", headers, columns=VENTA_COLS, key=("origen", "erp_id"))
+        if res_h.created:
+            for r in conn.execute(text(
+                    "SELECT origen, erp_id, id FROM erp_ventas WHERE id > :m "
+                    "AND origen IN ('VE', 'PV')"), {"m": max_before}):
+                docs[(r.origen, r.erp_id)] = r.id
+        lines, incoming = [], set()
+        unknown = 0
+        for ln in batch.lineas:
+            vid = docs.get((str(ln[0]), str(ln[1])))
+            pid = productos.get(_s(ln[3]))
+            if vid is None or pid is None:
+                unknown += 1
+                continue
+            lines.append((vid, int(ln[2]), pid, ln[4], ln[5], ln[6] or 0))
+            incoming.add((vid, int(ln[2])))
+        res_l = upsert(conn, "erp_ventas_detalle", lines, columns=DETALLE_COLS,
+                       key=("venta_id", "linea"))
+        removed = _delete_stale_lines(conn, sorted(existed), incoming)
+        cancel_ids = [docs.pop((str(o), str(e))) for o, e in batch.cancelados
+                      if (str(o), str(e)) in docs]
+        if seen is not None:
+            seen.difference_update((str(o), str(e)) for o, e in batch.cancelados)
+        _delete_documents(conn, cancel_ids)
+        bump_version(conn, "sales")
+
+    ctx.add(res_h)
+    ctx.add(res_l)
+    ctx.counts.updated += removed
+    state["watermark"] = wm
+    state["unknown"] += unknown
+    state["deleted"] += len(cancel_ids)
+    state["lines_removed"] += removed
+
+
+def _delete_stale_lines(conn: Connection, venta_ids: list[int], incoming: set[tuple[int, int]]) -> int:
+    """Delete lines of already-known documents that the ERP no longer has."""
+    stale: list[int] = []
+    query = text("SELECT id, venta_id, linea FROM erp_ventas_detalle WHERE venta_id IN :ids") \
+        .bindparams(bindparam("ids", expanding=True))
+    for chunk in _chunks(venta_ids):
+        stale.extend(r.id for r in conn.execute(query, {"ids": list(chunk)})
+                     if (r.venta_id, r.linea) not in incoming)
+    delete = text("DELETE FROM erp_ventas_detalle WHERE id IN :ids") \
+        .bindparams(bindparam("ids", expanding=True))
+    for chunk in _chunks(stale):
+        conn.execute(delete, {"ids": list(chunk)})
+    return len(stale)
+
+
+def _delete_documents(conn: Connection, venta_ids: list[int]) -> None:
+    """Delete documents and their lines (explicitly: not every SQLite has FKs enforced)."""
+    for chunk in _chunks(venta_ids):
+        params = {"ids": list(chunk)}
+        conn.execute(text("DELETE FROM erp_ventas_detalle WHERE venta_id IN :ids")
+                     .bindparams(bindparam("ids", expanding=True)), params)
+        conn.execute(text("DELETE FROM erp_ventas WHERE id IN :ids")
+                     .bindparams(bindparam("ids", expanding=True)), params)
+
+
+LOADERS: dict[str, Callable[[LoadContext], LoadOutcome]] = {
+    "productos": load_productos,
+    "inventario": load_inventario,
+    "clientes": load_clientes,
+    "ventas": load_ventas,
+}
