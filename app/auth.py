@@ -1,0 +1,110 @@
+"""Login gate: streamlit-authenticator keeps the signed cookie; core.users checks passwords and lockout."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from core import users as core_users
+from core.config import get_settings
+
+log = logging.getLogger(__name__)
+COOKIE_NAME = "devcompras_sesion"
+
+
+def _authenticator() -> stauth.Authenticate:
+    """The cookie keeper; build it once per run (it renders a cookie component with a fixed key).
+
+    Its credentials stay empty: passwords and lockout live in core.users, not in its dict.
+    """
+    return stauth.Authenticate({"usernames": {}}, COOKIE_NAME, get_settings().cookie_key,
+                               cookie_expiry_days=7, auto_hash=False, login_sleep_time=0)
+
+
+def _sync_cookie(authenticator: stauth.Authenticate) -> None:
+    """Write or delete the cookie asked for by the previous run, then restore a session from it."""
+    cookies = authenticator.cookie_controller
+    if st.session_state.pop("cookie_action", None) == "set":
+        cookies.set_cookie()
+    elif st.session_state.get("logout"):
+        cookies.delete_cookie()
+    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
+        return
+    token = cookies.get_cookie()
+    if token and (user := core_users.get_user(token.get("username", ""))):
+        st.session_state.update(authentication_status=True, username=user.email,
+                                name=user.name, roles=[user.role])
+
+
+def current_user() -> core_users.User | None:
+    """The logged-in user as our database knows it now (role changes apply at once)."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    user = core_users.get_user(st.session_state.get("username") or "")
+    if user is None:  # deactivated or deleted since login
+        st.session_state["authentication_status"] = None
+    return user
+
+
+def login_gate() -> core_users.User | None:
+    """The logged-in user, or render the login and registration forms and return None."""
+    try:
+        _sync_cookie(_authenticator())
+    except Exception:  # noqa: BLE001 - a bad or foreign cookie only means: log in again
+        log.info("ignored the session cookie", exc_info=True)
+    if user := current_user():
+        return user
+    _login_page()
+    return None
+
+
+def _login_page() -> None:
+    st.title("DevCompras")
+    st.caption("Análisis de compras e inventario para tu ERP Microsip")
+    entrar, registrar = st.tabs(["Entrar", "Crear cuenta"])
+    with entrar, st.form("login", clear_on_submit=False):
+        email = st.text_input("Correo electrónico", key="login_email")
+        password = st.text_input("Contraseña", type="password", key="login_password")
+        if st.form_submit_button("Entrar", type="primary"):
+            try:
+                user = core_users.authenticate(email, password)
+            except core_users.LoginRefused as exc:
+                st.error(str(exc))
+            else:
+                _start_session(user)
+    with registrar, st.form("registro"):
+        st.caption("Las cuentas nuevas tienen rol de consulta; un administrador puede cambiarlo.")
+        name = st.text_input("Nombre", key="reg_name")
+        reg_email = st.text_input("Correo electrónico", key="reg_email")
+        reg_password = st.text_input("Contraseña (mínimo 8 caracteres)", type="password", key="reg_password")
+        if st.form_submit_button("Crear cuenta"):
+            try:
+                core_users.register(email=reg_email, name=name, password=reg_password)
+            except core_users.UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success("Cuenta creada. Ya puedes entrar con tu correo y contraseña.")
+    if get_settings().demo_mode:
+        _demo_accounts()
+
+
+def _start_session(user: core_users.User) -> None:
+    st.session_state.update(authentication_status=True, username=user.email, name=user.name,
+                            roles=[user.role], logout=None, cookie_action="set")
+    st.rerun()
+
+
+def _demo_accounts() -> None:
+    st.info("**Modo demostración.** Cuentas de prueba (contraseña `" + core_users.DEMO_PASSWORD + "`):")
+    st.table([{"Rol": core_users.ROLE_LABELS[role], "Correo": email}
+              for role, (email, _name) in core_users.DEMO_ACCOUNTS.items()])
+
+
+def logout() -> None:
+    """End the session; the next run deletes the cookie (its component must render to do so)."""
+    for key in ("authentication_status", "username", "name", "roles"):
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    st.rerun()

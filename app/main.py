@@ -1,0 +1,46 @@
+"""Entry point: `streamlit run app/main.py`. Page config, settings check, login, navigation by role."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the path, not the project
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from app import auth, data  # noqa: E402
+from app.navigation import PAGES  # noqa: E402
+from core.config import get_settings  # noqa: E402
+from core.users import ROLE_LABELS  # noqa: E402
+
+st.set_page_config(page_title="DevCompras", page_icon=":material/inventory_2:", layout="wide")
+
+try:
+    settings = get_settings()
+except ValidationError as exc:
+    st.error("La configuración no es válida: " + "; ".join(e["msg"] for e in exc.errors()))
+    st.stop()
+
+try:
+    data.prepare_once()
+except Exception as exc:  # noqa: BLE001 - the page shows the reason, never a traceback
+    st.error(f"No se pudo preparar la base de datos ({type(exc).__name__}). "
+             "Revisa DATABASE_URL y que el servidor esté en línea.")
+    st.stop()
+
+user = auth.login_gate()
+if user is None:
+    st.stop()
+
+with st.sidebar:
+    st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]} · {user.email}")
+    if st.button("Cerrar sesión", key="logout", icon=":material/logout:"):
+        auth.logout()
+
+pages = [st.Page(ROOT / spec.path, title=spec.title, icon=spec.icon)
+         for spec in PAGES if user.can(spec.permission)]
+st.navigation(pages).run()

@@ -1,0 +1,19 @@
+"""The app's pages and the permission each needs; st.navigation shows a role only its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    permission: str
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/dashboard.py", "Tablero", ":material/dashboard:", "dashboard:read"),
+    PageSpec("pages/admin.py", "Usuarios", ":material/manage_accounts:", "users:admin"),
+]

@@ -1,0 +1,61 @@
+"""Shared widgets and formats: money, dates, KPI rows, charts theme."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.express as px
+import streamlit as st
+
+from core import users as core_users
+from core.users import PermissionDenied
+
+COLORS = ["#1f6f8b", "#99a8b2", "#e6a157", "#5c946e", "#a35d6a", "#6c757d"]
+
+
+def money(value: float) -> str:
+    """`$1,234.50` as Mexican users read it."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+def number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def fecha(value: date) -> str:
+    """dd/mm/aaaa."""
+    return value.strftime("%d/%m/%Y")
+
+
+def pct_change(current: float, previous: float) -> str | None:
+    if not previous:
+        return None
+    return f"{(current - previous) / abs(previous):+.1%}"
+
+
+def require_page(permission: str) -> core_users.User:
+    """The current user, or stop the page with a Spanish message when they lack ``permission``."""
+    from app.auth import current_user
+
+    user = current_user()
+    try:
+        core_users.require(user, permission)
+    except PermissionDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    assert user is not None
+    return user
+
+
+def bar(data: list[dict], *, x: str, y: str, title: str, horizontal: bool = False, labels: dict | None = None):
+    """A themed plotly bar chart, or a short note when there is nothing to draw."""
+    if not data:
+        st.caption(f"{title}: sin datos en el periodo.")
+        return
+    kwargs = {"x": y, "y": x, "orientation": "h"} if horizontal else {"x": x, "y": y}
+    fig = px.bar(data, title=title, labels=labels, color_discrete_sequence=COLORS, **kwargs)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=360)
+    st.plotly_chart(fig, use_container_width=True)

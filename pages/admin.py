@@ -1,0 +1,50 @@
+"""Usuarios: crear cuentas, cambiar roles y desactivar (solo administradores)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import ui
+from core import users as core_users
+
+admin = ui.require_page("users:admin")
+st.title("Usuarios")
+
+with st.expander("Crear usuario", icon=":material/person_add:"), st.form("nuevo_usuario", clear_on_submit=True):
+    c1, c2 = st.columns(2)
+    nombre = c1.text_input("Nombre", key="nu_nombre")
+    correo = c2.text_input("Correo electrónico", key="nu_correo")
+    rol = c1.selectbox("Rol", core_users.ROLES, format_func=core_users.ROLE_LABELS.get, key="nu_rol")
+    clave = c2.text_input("Contraseña inicial", type="password", key="nu_clave")
+    if st.form_submit_button("Crear", type="primary"):
+        try:
+            nuevo = core_users.create_user(admin, email=correo, name=nombre, role=rol, password=clave)
+        except core_users.UserError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Cuenta creada para {nuevo.email}.")
+
+cuentas = core_users.list_users(admin)
+st.dataframe(
+    [{"Correo": c["email"], "Nombre": c["name"], "Rol": core_users.ROLE_LABELS[c["role"]],
+      "Activa": c["active"], "Último acceso": c["last_login_at"]} for c in cuentas],
+    hide_index=True, use_container_width=True,
+)
+
+st.subheader("Cambiar rol o desactivar")
+por_correo = {c["email"]: c for c in cuentas}
+correo = st.selectbox("Cuenta", list(por_correo), key="edit_cuenta")
+if correo:
+    cuenta = por_correo[correo]
+    c1, c2 = st.columns(2)
+    nuevo_rol = c1.selectbox("Rol", core_users.ROLES, index=core_users.ROLES.index(cuenta["role"]),
+                             format_func=core_users.ROLE_LABELS.get, key="edit_rol")
+    activa = c2.toggle("Cuenta activa", value=cuenta["active"], key="edit_activa")
+    if st.button("Guardar cambios", key="edit_guardar"):
+        try:
+            core_users.update_user(admin, cuenta["id"], role=nuevo_rol, active=activa)
+        except (core_users.UserError, core_users.PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            st.success("Cambios guardados.")
+            st.rerun()

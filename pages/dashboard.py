@@ -1,0 +1,64 @@
+"""Tablero: ventas, inventario y tendencias para un periodo, almacén y categoría."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import plotly.express as px
+import streamlit as st
+
+from app import data, ui
+from core.analytics import DashboardFilter
+
+user = ui.require_page("dashboard:read")
+st.title("Tablero")
+
+options = data.dashboard_options(user, user.role, data.versions("catalog", "stock", "sales"))
+end_default = options["ultima_venta"] or date.today()
+col_fecha, col_alm, col_cat = st.columns([2, 1, 1])
+rango = col_fecha.date_input("Periodo", value=(end_default - timedelta(days=29), end_default),
+                             format="DD/MM/YYYY", key="dash_rango")
+almacenes = {a["nombre"]: a["id"] for a in options["almacenes"]}
+almacen = col_alm.selectbox("Almacén", ["Todos", *almacenes], key="dash_almacen")
+categoria = col_cat.selectbox("Categoría", ["Todas", *options["categorias"]], key="dash_categoria")
+if not isinstance(rango, tuple) or len(rango) != 2:
+    st.info("Elige la fecha final del periodo.")
+    st.stop()
+
+f = DashboardFilter(start=rango[0], end=rango[1], almacen_id=almacenes.get(almacen),
+                    categoria=None if categoria == "Todas" else categoria)
+d = data.dashboard(user, user.role, f, data.versions("catalog", "stock", "sales"))
+v, prev = d.ventas, d.ventas_anterior
+
+k = st.columns(6)
+k[0].metric("Ventas", ui.money(v.importe), ui.pct_change(v.importe, prev.importe),
+            help="Importe neto antes de IVA; las devoluciones restan.")
+k[1].metric("Unidades", ui.number(v.unidades), ui.pct_change(v.unidades, prev.unidades))
+k[2].metric("Ticket promedio", ui.money(v.ticket_promedio),
+            ui.pct_change(v.ticket_promedio, prev.ticket_promedio),
+            help="Importe promedio por documento de venta (sin devoluciones).")
+k[3].metric("Documentos", ui.number(v.documentos), ui.pct_change(v.documentos, prev.documentos))
+k[4].metric("Productos bajo mínimo", ui.number(d.bajo_minimo),
+            help="Productos activos con existencia menor a su mínimo en algún almacén.")
+k[5].metric("Valor del inventario", ui.money(d.valor_inventario), help="Existencia positiva × costo.")
+st.caption(f"Comparado con {ui.fecha(f.previous().start)} – {ui.fecha(f.previous().end)}.")
+
+grano = st.segmented_control("Ventas por", ["Día", "Semana"], default="Día", key="dash_grano")
+serie = d.por_semana if grano == "Semana" else d.por_dia
+if serie:
+    fig = px.area(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
+                  labels={"periodo": "", "importe": "Ventas ($)"})
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=300)
+    st.plotly_chart(fig, use_container_width=True)
+else:
+    st.info("No hay ventas en el periodo elegido.")
+
+izq, der = st.columns(2)
+with izq:
+    ui.bar(d.top_productos, x="nombre", y="importe", title="Top 10 productos", horizontal=True,
+           labels={"nombre": "", "importe": "Ventas ($)"})
+with der:
+    ui.bar(d.por_almacen, x="almacen", y="importe", title="Ventas por almacén",
+           labels={"almacen": "", "importe": "Ventas ($)"})
+ui.bar(d.por_categoria, x="categoria", y="importe", title="Ventas por categoría",
+       labels={"categoria": "", "importe": "Ventas ($)"})
