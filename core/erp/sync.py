@@ -111,6 +111,7 @@ def run_sync(
     job_id: Mapping[str, int] | None = None,
     source: ErpSource | None = None,
     rq_job_id: str | None = None,
+    requested_by: int | None = None,
 ) -> SyncReport:
     """Sync the given entities from the ERP and return the counts per entity.
 
@@ -126,7 +127,7 @@ def run_sync(
     settings = get_settings()
     source_name = source_name or (source.name if source is not None else settings.erp_source)
     pending = dict(job_id or {})
-    user_id = getattr(user, "id", None)
+    user_id = getattr(user, "id", None) or requested_by
     reports: dict[str, EntityReport] = {}
 
     owned = source is None

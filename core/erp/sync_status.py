@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -178,3 +178,31 @@ def _count_values(counts: Counts) -> dict[str, int]:
         "records_updated": counts.updated, "records_unchanged": counts.unchanged,
         "records_failed": counts.failed,
     }
+
+
+def set_rq_job_id(row_ids: list[int], job_id: str) -> None:
+    """Link pre-created rows to the enqueued job."""
+    with begin() as conn:
+        conn.execute(update(sync_jobs).where(sync_jobs.c.id.in_(row_ids),
+                                             sync_jobs.c.rq_job_id.is_(None))
+                     .values(rq_job_id=job_id))
+
+
+def jobs_of(rq_job_id: str) -> list[dict[str, Any]]:
+    """The sync_jobs rows (every attempt) of one enqueued job, oldest first."""
+    with get_engine().connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(sync_jobs).where(sync_jobs.c.rq_job_id == rq_job_id).order_by(sync_jobs.c.id)
+        ).mappings().all()]
+
+
+PENDING_TTL = timedelta(hours=1)
+
+
+def waiting_entities() -> list[str]:
+    """Entities with a queued (pending) run younger than PENDING_TTL."""
+    with get_engine().connect() as conn:
+        return list(conn.execute(
+            select(sync_jobs.c.job_type).distinct()
+            .where(sync_jobs.c.status == "pending", sync_jobs.c.created_at >= _now() - PENDING_TTL)
+        ).scalars())

@@ -1,0 +1,353 @@
+"""Background jobs: RQ when REDIS_URL is set, a thread in this process otherwise.
+
+Both paths run the same wrapper, which keeps a ``jobs`` row (status, progress, attempts,
+result, Spanish error) that pages poll with ``job_status``. Sync jobs also write their
+per-entity ``sync_jobs`` rows through ``core.erp.sync.run_sync``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from core.config import get_settings
+from core.db import begin, get_engine
+from core.models import jobs
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("sync", "default")
+JOB_TIMEOUT_S = 4 * 3600
+_local = threading.local()
+
+
+class JobFailed(Exception):
+    """A job attempt that failed; the message is in Spanish (RQ retries it when attempts remain)."""
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+# ---------------------------------------------------------------- redis / rq
+
+
+@lru_cache(maxsize=4)
+def _redis_for(url: str) -> Any:
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
+def redis_connection() -> Any | None:
+    """The Redis connection, or None in the embedded (inline jobs) mode."""
+    url = get_settings().redis_url
+    return _redis_for(url) if url else None
+
+
+def retry_intervals() -> list[int]:
+    """Exponential back-off in seconds between attempts: b, 2b, 4b…"""
+    settings = get_settings()
+    return [settings.job_retry_backoff_s * 2 ** i for i in range(settings.job_retry_max)]
+
+
+def worker_count() -> int:
+    """Live RQ workers (0 without Redis)."""
+    conn = redis_connection()
+    if conn is None:
+        return 0
+    from rq import Worker
+
+    return int(Worker.count(connection=conn))
+
+
+# ---------------------------------------------------------------- enqueue
+
+
+def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = None,
+            **kwargs: Any) -> str:
+    """Run ``func(**kwargs)`` in the background and return the job id for ``job_status``.
+
+    On RQ (``queue`` = "sync" or "default") with ``job_retry_max`` retries and exponential
+    back-off; without Redis in a daemon thread that retries the same way.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"Cola desconocida: {queue}. Use: {', '.join(QUEUES)}.")
+    job_id = uuid.uuid4().hex
+    func_path = f"{func.__module__}:{func.__qualname__}"
+    with begin() as conn:
+        conn.execute(insert(jobs).values(
+            id=job_id, kind=job_kind, queue=queue, status="pending",
+            user_id=getattr(user, "id", None), created_at=_now()))
+    conn_redis = redis_connection()
+    if conn_redis is not None:
+        from rq import Queue, Retry
+
+        intervals = retry_intervals()
+        Queue(queue, connection=conn_redis).enqueue(
+            run_tracked, job_id, func_path, kwargs, job_id=job_id,
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            job_timeout=JOB_TIMEOUT_S, result_ttl=7 * 86400, failure_ttl=7 * 86400,
+            description=f"{job_kind} {job_id[:8]}",
+        )
+    else:
+        threading.Thread(target=_run_inline, args=(job_id, func_path, kwargs),
+                         name=f"job-{job_kind}-{job_id[:8]}", daemon=True).start()
+    return job_id
+
+
+def _run_inline(job_id: str, func_path: str, kwargs: dict[str, Any]) -> None:
+    intervals = retry_intervals()
+    for attempt in range(len(intervals) + 1):
+        retries_left = len(intervals) - attempt
+        try:
+            _attempt(job_id, func_path, kwargs, retries_left=retries_left)
+            return
+        except Exception:  # recorded on the jobs row by _attempt
+            if retries_left <= 0:
+                return
+            time.sleep(intervals[attempt])
+
+
+def run_tracked(job_id: str, func_path: str, kwargs: dict[str, Any]) -> Any:
+    """The RQ entry point: one attempt of a job, recorded on its jobs row."""
+    from rq import get_current_job
+
+    current = get_current_job()
+    retries_left = (current.retries_left or 0) if current is not None else 0
+    return _attempt(job_id, func_path, kwargs, retries_left=retries_left)
+
+
+def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_left: int) -> Any:
+    with begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(
+            status="running", started_at=_now(), attempts=jobs.c.attempts + 1, error_message=None))
+    _local.job_id = job_id
+    try:
+        result = _resolve(func_path)(**kwargs)
+    except Exception as exc:
+        message = _message(exc)
+        will_retry = retries_left > 0
+        if will_retry:
+            message += f" Se reintentará ({retries_left} intento(s) restante(s))."
+        _finish(job_id, "pending" if will_retry else "failed", error=message)
+        log.warning("job %s failed: %s", job_id, message)
+        if isinstance(exc, JobFailed):
+            raise
+        raise JobFailed(message) from exc
+    finally:
+        _local.job_id = None
+    payload = _jsonable(result)
+    if isinstance(payload, dict) and payload.get("status") == "failed":
+        # A job that ran to the end but reports failure (e.g. a sync refused as busy).
+        _finish(job_id, "failed", error=str(payload.get("message") or "El trabajo falló."),
+                result=payload)
+    else:
+        _finish(job_id, "completed", result=payload)
+    return payload
+
+
+def _finish(job_id: str, status: str, *, error: str | None = None, result: Any = None) -> None:
+    values: dict[str, Any] = {"status": status, "error_message": error}
+    if status in ("completed", "failed"):
+        values["completed_at"] = _now()
+    if status == "completed":
+        values["progress"] = 1.0
+    if result is not None:
+        values["result"] = json.dumps(result, ensure_ascii=False, default=str)
+        if isinstance(result, dict) and result.get("message"):
+            values["message"] = str(result["message"])[:2000]
+    with begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def _resolve(func_path: str) -> Callable[..., Any]:
+    module, _, name = func_path.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, JobFailed) or type(exc).__module__.startswith("core"):
+        return text
+    return f"Error inesperado: {text}"
+
+
+def _jsonable(result: Any) -> Any:
+    if result is None:
+        return None
+    if hasattr(result, "as_json"):
+        return result.as_json()
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    try:
+        json.dumps(result, default=str)
+        return result
+    except TypeError:
+        return str(result)
+
+
+# ---------------------------------------------------------------- progress and status
+
+
+def current_job_id() -> str | None:
+    """The jobs row id of the job running in this thread/process, if any."""
+    return getattr(_local, "job_id", None)
+
+
+def report_progress(progress: float, message: str | None = None, *, job_id: str | None = None) -> None:
+    """Store 0..1 progress (and an optional Spanish message) on the running job's row."""
+    job_id = job_id or current_job_id()
+    if job_id is None:
+        return
+    values: dict[str, Any] = {"progress": min(max(float(progress), 0.0), 1.0)}
+    if message is not None:
+        values["message"] = message
+    with begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def job_status(job_id: str) -> dict[str, Any] | None:
+    """A job's row as a dict (status, progress, message, error_message, attempts, result…).
+
+    A job whose RQ worker died (SIGKILL, OOM) is reported failed. Sync jobs also carry
+    ``entities``: their sync_jobs rows.
+    """
+    with get_engine().connect() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    if row is None:
+        return None
+    out = dict(row)
+    out["result"] = json.loads(out["result"]) if out.get("result") else None
+    if out["status"] in ("pending", "running"):
+        _reconcile_with_rq(out)
+    if out["kind"] == "sync":
+        from core.erp.sync_status import jobs_of
+
+        out["entities"] = jobs_of(job_id)
+    return out
+
+
+def _reconcile_with_rq(out: dict[str, Any]) -> None:
+    conn = redis_connection()
+    if conn is None:
+        return
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        status = Job.fetch(out["id"], connection=conn).get_status()
+    except NoSuchJobError:
+        return
+    if status is not None and str(getattr(status, "value", status)) in ("failed", "stopped", "canceled"):
+        out["status"] = "failed"
+        out["error_message"] = out.get("error_message") or (
+            "El trabajador que ejecutaba el trabajo se detuvo antes de terminar.")
+
+
+def recent_jobs(kind: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """Newest jobs rows (optionally of one kind)."""
+    query = select(jobs).order_by(jobs.c.created_at.desc()).limit(limit)
+    if kind:
+        query = query.where(jobs.c.kind == kind)
+    with get_engine().connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings().all()]
+
+
+def wait(job_id: str, *, timeout: float = 60.0, poll: float = 0.2) -> dict[str, Any] | None:
+    """Block until a job completes or fails (CLI and tests); returns its final status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = job_status(job_id)
+        if status is None or status["status"] in ("completed", "failed") \
+                or time.monotonic() >= deadline:
+            return status
+        time.sleep(poll)
+
+
+# ---------------------------------------------------------------- sync
+
+
+def sync_now(entities: Iterable[str] | str | None = None, *, user: Any, full: bool = False,
+             trigger: str = "manual") -> str:
+    """Queue a sync of ``entities`` for ``user`` (needs sync:trigger); returns the job id.
+
+    Raises SyncBusy (Spanish message) when one of them is already running or waiting.
+    """
+    from core.erp.sync import normalise_entities
+    from core.erp.sync_status import create_job, set_rq_job_id
+    from core.users import require
+
+    require(user, "sync:trigger")
+    wanted = normalise_entities(entities)
+    ensure_not_busy(wanted)
+    rows = {e: create_job(e, trigger=trigger, source=get_settings().erp_source, full=full,
+                          user_id=getattr(user, "id", None)) for e in wanted}
+    job_id = enqueue(sync_job, queue="sync", job_kind="sync", user=user,
+                     entities=list(wanted), full=full, trigger=trigger, job_ids=rows,
+                     requested_by=getattr(user, "id", None))
+    set_rq_job_id(list(rows.values()), job_id)
+    return job_id
+
+
+def ensure_not_busy(entities: Iterable[str]) -> None:
+    """Raise SyncBusy when a sync of any of ``entities`` runs or waits to run."""
+    from core.erp.sync import ENTITY_LABELS
+    from core.erp.sync_lock import EntityLock, SyncBusy
+    from core.erp.sync_status import waiting_entities
+
+    busy = set(waiting_entities())
+    for entity in entities:
+        if entity in busy:
+            continue
+        probe = EntityLock(entity)
+        if probe.acquire():
+            probe.release()
+        else:
+            busy.add(entity)
+    hit = [ENTITY_LABELS[e] for e in entities if e in busy]
+    if hit:
+        raise SyncBusy(f"Ya hay una sincronización de {', '.join(hit)} en curso o en espera; "
+                       "espere a que termine.")
+
+
+def sync_job(*, entities: list[str], full: bool, trigger: str, job_ids: dict[str, int],
+             requested_by: int | None = None) -> dict[str, Any]:
+    """The queued sync: run it, and raise (so RQ retries) when the ERP could not be read."""
+    from core.erp.sync import run_sync
+
+    report = run_sync(entities=entities, full=full, trigger=trigger, job_id=job_ids,
+                      rq_job_id=current_job_id(), requested_by=requested_by)
+    if report.status != "completed" and report.retryable:
+        raise JobFailed(report.message)
+    return report.as_json()
+
+
+def scheduled_sync(*, entities: list[str], trigger: str = "cron") -> dict[str, Any]:
+    """What the cron schedules enqueue; a duplicate from a second scheduler is skipped."""
+    from rq import get_current_job
+
+    from core.erp.sync import run_sync
+
+    conn = redis_connection()
+    current = get_current_job()
+    if conn is not None and current is not None and current.enqueued_at is not None:
+        slot = current.enqueued_at.strftime("%Y%m%d%H%M")
+        if not conn.set(f"devcompras:cron:{','.join(entities)}:{slot}", current.id, nx=True, ex=3600):
+            return {"status": "completed", "entities": {}, "message": "Programación duplicada omitida."}
+    return run_sync(entities=entities, trigger=trigger,
+                    rq_job_id=current.id if current is not None else None).as_json()
