@@ -16,6 +16,7 @@ from typing import Any
 
 COMMAND_MODULES = (
     "core.admin_cli",
+    "core.erp.cli",
 )
 
 
