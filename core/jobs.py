@@ -124,9 +124,15 @@ def run_tracked(job_id: str, func_path: str, kwargs: dict[str, Any]) -> Any:
     """The RQ entry point: one attempt of a job, recorded on its jobs row."""
     from rq import get_current_job
 
+    _after_fork()
     current = get_current_job()
     retries_left = (current.retries_left or 0) if current is not None else 0
     return _attempt(job_id, func_path, kwargs, retries_left=retries_left)
+
+
+def _after_fork() -> None:
+    """RQ runs each job in a forked process: never reuse the parent's pooled connections."""
+    get_engine().dispose(close=False)
 
 
 def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_left: int) -> Any:
@@ -343,6 +349,7 @@ def scheduled_sync(*, entities: list[str], trigger: str = "cron") -> dict[str, A
 
     from core.erp.sync import run_sync
 
+    _after_fork()
     conn = redis_connection()
     current = get_current_job()
     if conn is not None and current is not None and current.enqueued_at is not None:
@@ -351,3 +358,24 @@ def scheduled_sync(*, entities: list[str], trigger: str = "cron") -> dict[str, A
             return {"status": "completed", "entities": {}, "message": "Programación duplicada omitida."}
     return run_sync(entities=entities, trigger=trigger,
                     rq_job_id=current.id if current is not None else None).as_json()
+
+
+def startup_sync() -> str | None:
+    """Queue a sync (trigger "startup") of the entities that never synced; returns the job id."""
+    from core.erp.source import ENTITIES
+    from core.erp.sync_lock import SyncBusy
+    from core.erp.sync_status import create_job, entity_overview, set_rq_job_id
+
+    never = [e for e, info in entity_overview(ENTITIES).items() if info["last_success"] is None]
+    if not never:
+        return None
+    try:
+        ensure_not_busy(never)
+    except SyncBusy:
+        return None
+    rows = {e: create_job(e, trigger="startup", source=get_settings().erp_source, full=True)
+            for e in never}
+    job_id = enqueue(sync_job, queue="sync", job_kind="sync", entities=never, full=True,
+                     trigger="startup", job_ids=rows)
+    set_rq_job_id(list(rows.values()), job_id)
+    return job_id
