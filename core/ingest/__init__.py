@@ -1,0 +1,1 @@
+"""Excel/CSV upload: sniff & repair, header & column mapping, clean, store & dates, load."""

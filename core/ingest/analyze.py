@@ -1,0 +1,329 @@
+"""Understand an uploaded file: sheet, header, mapping, kind, store, dates, clean rows, rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.ingest import context
+from core.ingest.clean import to_dates, to_numbers, to_text
+from core.ingest.errors import IngestError
+from core.ingest.header import FIELD_LABELS, HeaderGuess, find_header
+from core.ingest.preview import KIND_LABELS, Preview
+from core.ingest.read import RawSheet, read_sheets
+from core.ingest.sniff import sniff
+
+REQUIRED = {"inventory": ("codigo", "existencia"), "sales": ("codigo", "fecha")}
+_TOTAL_RE = re.compile(r"^\s*(sub\s*-?\s*total|total|gran total|suma|totales)\b", re.IGNORECASE)
+_MAX_CODE = 50
+
+
+def detect_kind(mapping: Mapping[str, int]) -> str | None:
+    """Sales: dates with quantities or amounts; inventory: a stock column (or quantities, no dates)."""
+    if "codigo" not in mapping:
+        return None
+    if "fecha" in mapping and ({"cantidad", "importe"} & mapping.keys()):
+        return "sales"
+    if "existencia" in mapping or ("cantidad" in mapping and "fecha" not in mapping):
+        return "inventory"
+    return None
+
+
+def _pick_sheet(sheets: list[RawSheet]) -> tuple[RawSheet, HeaderGuess]:
+    """The sheet whose header names the most fields (the first one on a tie)."""
+    best: tuple[RawSheet, HeaderGuess] | None = None
+    for sheet in sheets:
+        guess = find_header(sheet.head, sheet.merged)
+        if guess and (best is None or guess.score > best[1].score):
+            best = (sheet, guess)
+    if best is None:
+        raise IngestError(
+            "No se reconoce el archivo como inventario ni como ventas: en ninguna hoja hay "
+            "encabezados como Clave, Descripción, Existencia, Fecha, Cantidad o Importe."
+        )
+    return best
+
+
+def _column_labels(labels: list[str], width: int) -> list[str]:
+    """One display label per column: its header text, or its letter when blank."""
+    out = []
+    for i in range(width):
+        text = labels[i].strip() if i < len(labels) and labels[i] else ""
+        letter = _col_letter(i)
+        out.append(f"{letter}: {text}" if text else f"{letter}: (sin encabezado)")
+    return out
+
+
+def _col_letter(i: int) -> str:
+    """Excel column letter (0 -> A)."""
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def analyze(
+    data: bytes,
+    filename: str,
+    *,
+    max_mb: float,
+    kind: str | None = None,
+    store: str | None = None,
+    mapping: Mapping[str, int | None] | None = None,
+) -> Preview:
+    """Read, understand and clean a file into a Preview; raise IngestError when it is refused."""
+    sniffed = sniff(data, filename, max_mb=max_mb)
+    sheet, guess = _pick_sheet(read_sheets(data, sniffed))
+    rows = sheet.rows()
+    width = max((len(r) for r in rows[guess.first : guess.last + 60]), default=len(guess.labels))
+    cols = dict(guess.mapping)
+    for field, col in (mapping or {}).items():
+        cols.pop(field, None)
+        if col is not None and 0 <= int(col) < width:
+            cols = {f: c for f, c in cols.items() if c != int(col)}
+            cols[field] = int(col)
+    detected = detect_kind(guess.mapping)
+    chosen = kind or detect_kind(cols)
+    titles = rows[: guess.first]
+    pv = Preview(
+        filename=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        fmt=sniffed.fmt,
+        sheet=sheet.name,
+        header_first=guess.first + 1,
+        header_last=guess.last + 1,
+        columns=_column_labels(guess.labels, width),
+        mapping=cols,
+        kind=chosen,
+        detected_kind=detected,
+    )
+    if sniffed.note:
+        pv.warnings.append(sniffed.note)
+    if chosen is None:
+        found = ", ".join(FIELD_LABELS[f] for f in cols) or "ninguna"
+        pv.problems.append(
+            "No se reconoce el archivo como inventario (clave y existencia) ni como ventas "
+            f"(clave, fecha y cantidad o importe). Columnas reconocidas: {found}."
+        )
+        return pv
+    if chosen == "inventory" and "existencia" not in cols and "cantidad" in cols:
+        cols["existencia"] = cols.pop("cantidad")
+    missing = [FIELD_LABELS[f] for f in REQUIRED[chosen] if f not in cols]
+    if chosen == "sales" and not ({"cantidad", "importe"} & cols.keys()):
+        missing.append("Cantidad o Importe")
+    if missing:
+        pv.problems.append(
+            f"Para un archivo de {KIND_LABELS[chosen].lower()} faltan las columnas: {', '.join(missing)}."
+        )
+        return pv
+    _store_context(pv, store, titles, sheet.name, filename)
+    _title_from, _title_to = context.range_from_titles(titles)
+    _clean_rows(pv, rows[guess.last + 1 :], guess.last + 2, (_title_from, _title_to))
+    if pv.rows.empty:
+        pv.problems.append("El archivo no tiene filas de datos válidas para cargar.")
+    return pv
+
+
+def _store_context(pv: Preview, override: str | None, titles: list, sheet: str, filename: str) -> None:
+    """File-level store: the user's choice, then a title cell, the sheet name, the file name."""
+    if override and override.strip():
+        pv.store, pv.store_source = override.strip(), "usuario"
+        return
+    for source, found in (
+        ("título", context.store_from_titles(titles)),
+        ("hoja", context.store_from_name(sheet)),
+        ("nombre del archivo", context.store_from_name(filename)),
+    ):
+        if found:
+            pv.store, pv.store_source = found, source
+            return
+
+
+def _grid(rows: list[list[Any]]) -> np.ndarray:
+    """The data rows as a 2-D object array (short rows padded with "") for column slicing."""
+    if not rows:
+        return np.empty((0, 0), dtype=object)
+    widths = set(map(len, rows))
+    if len(widths) > 1:
+        width = max(widths)
+        rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    grid = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+    grid[:] = rows
+    return grid
+
+
+def _col(grid: np.ndarray, idx: int | None) -> list[Any]:
+    """One column of the data grid ("" beyond its width)."""
+    if idx is None or idx >= grid.shape[1]:
+        return [""] * grid.shape[0]
+    return grid[:, idx].tolist()
+
+
+def _clean_rows(pv: Preview, data: list[list[Any]], first_row: int, title_range: tuple) -> None:
+    """Clean every data row and split them into accepted rows, rejects and skipped lines."""
+    n = len(data)
+    data = _grid(data)
+    m = pv.mapping
+    fila = np.arange(first_row, first_row + n)
+    codes = to_text(_col(data, m.get("codigo")))
+    reasons = np.full(n, None, dtype=object)
+    frame: dict[str, Any] = {"fila": fila, "codigo": codes.to_numpy()}
+    raw: dict[str, list[Any]] = {}
+    numbers: dict[str, np.ndarray] = {}
+    for field in ("existencia", "stock_minimo", "stock_maximo", "punto_reorden", "cantidad", "importe", "precio", "costo"):
+        if field in m:
+            raw[field] = _col(data, m[field])
+            values, bad = to_numbers(raw[field])
+            numbers[field] = values
+            _reject(reasons, bad, f"{FIELD_LABELS[field]} no numérica", raw[field])
+    for field in ("descripcion", "almacen", "folio", "cliente", "unidad", "categoria"):
+        if field in m:
+            frame[field] = to_text(_col(data, m[field])).to_numpy()
+    has_code = np.array([c is not None for c in frame["codigo"]], bool)
+    value_fields = [f for f in numbers if f not in ("precio", "costo")]
+    any_value = np.zeros(n, bool)
+    for f in value_fields:
+        any_value |= ~np.isnan(numbers[f])
+    if pv.kind == "sales":
+        any_value |= _sales(pv, data, frame, numbers, reasons, has_code)
+    else:
+        _inventory(frame, numbers)
+    # Lines that are not data: blank rows, section titles, totals, subtotals and footnotes.
+    totals = np.array([bool(c and _TOTAL_RE.match(c)) for c in frame["codigo"]], bool)
+    no_code_idx = np.flatnonzero(~has_code)
+    for i in no_code_idx:
+        if any(isinstance(c, str) and _TOTAL_RE.search(c) for c in data[i]):
+            totals[i] = True
+    has_desc = np.array([d is not None for d in frame.get("descripcion", [None] * n)], bool)
+    skip = totals | (~any_value & (~has_code | ~has_desc)) | (~has_code & ~any_value)
+    reasons[~has_code & ~skip & (reasons == None)] = "Falta la clave del producto"  # noqa: E711
+    long_code = np.array([c is not None and len(c) > _MAX_CODE for c in frame["codigo"]], bool)
+    reasons[long_code & ~skip & (reasons == None)] = f"Clave de más de {_MAX_CODE} caracteres"  # noqa: E711
+    _assign_stores(pv, frame, reasons, skip)
+    reasons[skip] = None
+    rejected = ~skip & (reasons != None)  # noqa: E711
+    accepted = ~skip & ~rejected
+    pv.skipped = int(skip.sum())
+    pv.rejected = [{"row": int(fila[i]), "reason": str(reasons[i])} for i in np.flatnonzero(rejected)]
+    df = pd.DataFrame({k: v for k, v in frame.items()})
+    pv.rows = df.loc[accepted].reset_index(drop=True)
+    _date_range(pv, title_range)
+
+
+def _reject(reasons: np.ndarray, bad: np.ndarray, label: str, raw: list[Any]) -> None:
+    """Give each bad, not yet rejected row its reason with the original value."""
+    for i in np.flatnonzero(bad & (reasons == None)):  # noqa: E711
+        reasons[i] = f"{label}: «{str(raw[i]).strip()[:40]}»"
+
+
+def _inventory(frame: dict[str, Any], numbers: dict[str, np.ndarray]) -> None:
+    """Stock columns; a blank stock cell is zero (that is how many systems print it)."""
+    frame["existencia"] = np.nan_to_num(numbers["existencia"], nan=0.0)
+    for f in ("stock_minimo", "stock_maximo", "punto_reorden", "precio", "costo"):
+        if f in numbers:
+            frame[f] = numbers[f]
+
+
+def _ffill(values: np.ndarray) -> np.ndarray:
+    """Forward-fill None (grouped reports print the folio/fecha once per document)."""
+    return pd.Series(values, dtype=object).ffill().to_numpy()
+
+
+def _sales(pv: Preview, data: list, frame: dict, numbers: dict, reasons: np.ndarray, has_code: np.ndarray) -> np.ndarray:
+    """Dates, quantities, amounts and prices of sales lines; returns rows that carry a value."""
+    n = len(data)
+    raw_dates = _col(data, pv.mapping["fecha"])
+    fechas, bad = to_dates(raw_dates)
+    fecha = fechas.to_numpy()
+    if "folio" in frame:
+        filled = _ffill(frame["folio"])
+        # Grouped reports print the folio and date once per document: fill them down within it.
+        need = pd.isna(fecha) & ~bad & np.r_[False, filled[1:] == filled[:-1]]
+        if need.any():
+            by_doc = pd.Series(fecha).groupby(pd.Series(filled)).ffill().to_numpy()
+            fecha = np.where(need, by_doc, fecha)
+        frame["folio"] = np.where(has_code, filled, frame["folio"])
+    _reject(reasons, bad, "Fecha no válida", raw_dates)
+    nan = np.full(n, np.nan)
+    cant = numbers.get("cantidad", nan)
+    imp = numbers.get("importe", nan)
+    precio = numbers.get("precio", nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cant = np.where(np.isnan(cant) & ~np.isnan(imp) & (precio > 0), imp / precio, cant)
+        imp = np.where(np.isnan(imp) & ~np.isnan(cant) & ~np.isnan(precio), cant * precio, imp)
+        precio = np.where(np.isnan(precio) & ~np.isnan(imp) & (cant != 0), imp / cant, precio)
+    if "cantidad" not in numbers:
+        pv.warnings.append("El archivo no trae cantidades: se calculan con importe / precio, o quedan en 0.")
+        cant = np.nan_to_num(cant, nan=0.0)
+    if "importe" not in numbers and "precio" not in numbers:
+        pv.warnings.append("El archivo no trae importes ni precios: las ventas se cargan con importe 0.")
+    carries = ~np.isnan(cant) | ~np.isnan(imp)
+    imp = np.nan_to_num(imp, nan=0.0)
+    # Returns: an amount follows the sign of its quantity.
+    imp = np.where((cant < 0) & (imp > 0), -imp, imp)
+    blank_date = pd.isna(fecha) & ~bad
+    open_ = reasons == None  # noqa: E711
+    reasons[has_code & blank_date & carries & open_] = "Falta la fecha"
+    reasons[has_code & np.isnan(cant) & carries & (reasons == None)] = "Falta la cantidad"  # noqa: E711
+    reasons[has_code & ~carries & ~blank_date & (reasons == None)] = "Sin cantidad ni importe"  # noqa: E711
+    future = np.datetime64(dt.date.today() + dt.timedelta(days=2))
+    reasons[has_code & (fecha >= future) & (reasons == None)] = "Fecha en el futuro"  # noqa: E711
+    frame["fecha"] = fecha
+    frame["cantidad"] = np.nan_to_num(cant, nan=0.0)
+    frame["importe"] = np.round(imp, 2)
+    frame["precio"] = precio
+    return carries | ~pd.isna(fecha)
+
+
+def _assign_stores(pv: Preview, frame: dict, reasons: np.ndarray, skip: np.ndarray) -> None:
+    """Each row's store: the user's override, the store column, else the file-level store."""
+    n = len(frame["fila"])
+    column = frame.get("almacen")
+    if pv.store_source == "usuario" or column is None:
+        frame["almacen"] = np.full(n, pv.store, dtype=object)
+    else:
+        frame["almacen"] = np.where(pd.isna(column), pv.store, column)
+        seen = pd.unique(pd.Series(frame["almacen"][~skip]).dropna())
+        if len(seen) == 1:
+            pv.store, pv.store_source = str(seen[0]), "columna"
+        elif len(seen) > 1:
+            pv.store, pv.store_source = None, "columna"
+            pv.stores = sorted(str(s) for s in seen)
+    missing = pd.isna(frame["almacen"])
+    if missing[~skip].all() and (~skip).any():
+        pv.problems.append(
+            "No se encontró la sucursal (ni en una columna, ni en el título, la hoja o el nombre "
+            "del archivo): indíquela antes de cargar."
+        )
+    else:
+        reasons[missing & (reasons == None)] = "Falta la sucursal"  # noqa: E711
+
+
+def _date_range(pv: Preview, title_range: tuple[dt.date | None, dt.date | None]) -> None:
+    """The period: from a title, else from the data; sales outside a title's period are rejected."""
+    start, end = title_range
+    if pv.kind == "sales" and not pv.rows.empty:
+        fechas = pd.to_datetime(pv.rows["fecha"])
+        if start and end:
+            outside = (fechas.dt.date < start) | (fechas.dt.date > end)
+            if outside.any():
+                bad = pv.rows.loc[outside, "fila"].tolist()
+                text = f"Fecha fuera del periodo del reporte ({start:%d/%m/%Y} al {end:%d/%m/%Y})"
+                pv.rejected = sorted(pv.rejected + [{"row": int(r), "reason": text} for r in bad], key=lambda x: x["row"])
+                pv.rows = pv.rows.loc[~outside].reset_index(drop=True)
+            pv.date_source = "título"
+        elif not fechas.empty:
+            start, end = fechas.min().date(), fechas.max().date()
+            pv.date_source = "datos"
+    elif start:
+        pv.date_source = "título"
+    pv.date_from, pv.date_to = start, end

@@ -1,0 +1,91 @@
+"""Store (sucursal) and date range from title rows, the sheet name or the file name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from core.ingest.clean import MONTHS, parse_date
+
+_STORE_WORDS = r"sucursal|suc|tienda|almac[eé]n|alm|bodega|store|branch"
+_TITLE_STORE = re.compile(rf"^\s*(?:{_STORE_WORDS})\b\.?\s*[:#\-]?\s*(.*)$", re.IGNORECASE)
+_STOP_AFTER = re.compile(
+    r"\s+(?:del|desde|periodo|per[ií]odo|fecha|al|corte|reporte|inventario|existencias|ventas)\b.*$"
+    r"|\s{2,}.*$",
+    re.IGNORECASE,
+)
+_NAME_STORE = re.compile(rf"\b(?:{_STORE_WORDS})\b\.?\s+(.+)$", re.IGNORECASE)
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_NAME_STOP = re.compile(
+    rf"\s+(?:{_MONTH_WORDS}|\d{{4}}|\d{{1,2}}[-_/.]\d|del|al|inventario|existencias|ventas|corte)\b.*$",
+    re.IGNORECASE,
+)
+_DATE = (
+    r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}(?:\s+de)?[\s-]+[a-záéíóú]{3,10}\.?(?:\s+de)?[\s-]+\d{2,4}"
+)
+_RANGE = re.compile(
+    rf"(?:del|desde|de|periodo:?|per[ií]odo:?|from)?\s*({_DATE})\s*(?:al|a|hasta|to|-|–)\s*({_DATE})",
+    re.IGNORECASE,
+)
+_SINGLE = re.compile(rf"(?:al|corte|fecha:?|a la fecha|as of)\s*:?\s*({_DATE})", re.IGNORECASE)
+
+
+def _nice(name: str) -> str | None:
+    """Clean a detected store name: trimmed, no trailing punctuation, title case if shouted."""
+    name = re.sub(r"[\s_]+", " ", name).strip(" .:-_#")
+    if not name or len(name) > 60 or not re.search(r"[A-Za-zÁÉÍÓÚÑáéíóúñ0-9]", name):
+        return None
+    return name.title() if name.isupper() or name.islower() else name
+
+
+def store_from_titles(rows: list[list[Any]]) -> str | None:
+    """`Sucursal: Centro` in a cell, or `Sucursal:` with the name in the next cell."""
+    for row in rows:
+        cells = [c.strip() if isinstance(c, str) else "" for c in row]
+        for i, cell in enumerate(cells):
+            m = _TITLE_STORE.match(cell)
+            if not m:
+                continue
+            value = m.group(1)
+            if not value:
+                value = next((c for c in cells[i + 1:] if c), "")
+            value = _STOP_AFTER.sub("", value)
+            if (found := _nice(value)) is not None:
+                return found
+    return None
+
+
+def store_from_name(name: str) -> str | None:
+    """`VENTAS SUC CENTRO ENE 2025.xlsx` -> Centro; also sheet names like `Sucursal Norte`."""
+    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", name)
+    stem = re.sub(r"[_\-]+", " ", stem)
+    m = _NAME_STORE.search(stem)
+    if not m:
+        return None
+    return _nice(_NAME_STOP.sub("", " " + m.group(1)).strip())
+
+
+def range_from_titles(rows: list[list[Any]]) -> tuple[dt.date | None, dt.date | None]:
+    """`Del 01/01/2025 al 31/01/2025` (a range) or `Existencias al 31/01/2025` (one day)."""
+    for row in rows:
+        for cell in row:
+            if not isinstance(cell, str) or not cell.strip():
+                continue
+            m = _RANGE.search(cell)
+            if m:
+                a, b = parse_date(m.group(1)), parse_date(m.group(2))
+                if a and b and a <= b:
+                    return a, b
+            m = _SINGLE.search(cell)
+            if m and (d := parse_date(m.group(1))):
+                return d, d
+    return None, None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key for matching store names to almacenes."""
+    raw = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.split(r"[^a-z0-9]+", raw)).strip()

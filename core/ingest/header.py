@@ -1,0 +1,183 @@
+"""Find the header row (titles above, two-row headers) and map columns by synonyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# Field -> synonyms, most specific first (rank breaks ties: "clave" beats "articulo" for codigo).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "codigo": (
+        "clave", "codigo", "sku", "clave articulo", "codigo articulo", "clave producto",
+        "codigo producto", "cve", "cve art", "stockcode", "stock code", "item code", "product code",
+        "product id", "item id", "item", "no parte", "num parte", "numero parte", "part number",
+        "articulo", "upc", "codigo barras", "ean",
+    ),
+    "descripcion": (
+        "descripcion", "nombre", "nombre articulo", "nombre producto", "description",
+        "product name", "item name", "descripcion articulo", "producto", "concepto", "articulo",
+    ),
+    "existencia": (
+        "existencia", "existencias", "stock", "inventario", "disponible", "exist", "on hand",
+        "qty on hand", "existencia actual", "stock actual", "inventario actual", "saldo",
+        "inventario final", "existencia final", "unidades disponibles",
+    ),
+    "stock_minimo": ("minimo", "minima", "stock minimo", "existencia minima", "inventario minimo", "min"),
+    "stock_maximo": ("maximo", "maxima", "stock maximo", "existencia maxima", "inventario maximo", "max"),
+    "punto_reorden": ("punto reorden", "reorden", "reorder point"),
+    "fecha": (
+        "fecha", "date", "fecha venta", "fecha documento", "invoicedate", "invoice date",
+        "fecha factura", "fecha ticket", "order date", "dia", "fecha hora", "sale date",
+    ),
+    "cantidad": (
+        "cantidad", "unidades", "piezas", "pzas", "cant", "qty", "quantity", "unidades vendidas",
+        "cantidad vendida", "vendidas", "piezas vendidas", "units",
+    ),
+    "importe": (
+        "importe", "venta", "ventas", "total", "monto", "sales", "amount", "venta neta",
+        "importe total", "total venta", "importe neto", "subtotal", "venta total",
+    ),
+    "precio": (
+        "precio", "precio unitario", "precio venta", "unitprice", "unit price", "price",
+        "p unitario", "precio unit", "pu",
+    ),
+    "costo": ("costo", "costo unitario", "cost", "unit cost", "costo promedio"),
+    "almacen": ("almacen", "sucursal", "tienda", "store", "branch", "warehouse", "bodega", "suc"),
+    "folio": (
+        "folio", "ticket", "factura", "documento", "no documento", "invoiceno", "invoice no",
+        "invoice", "remision", "nota", "no ticket", "num ticket", "order id", "folio documento",
+    ),
+    "cliente": (
+        "cliente", "customer", "customerid", "customer id", "nombre cliente", "codigo cliente",
+        "clave cliente", "customer name", "cliente id",
+    ),
+    "unidad": ("unidad", "unidad medida", "um", "u m", "unit", "uom"),
+    "categoria": ("linea", "categoria", "category", "familia", "departamento", "linea articulo"),
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "codigo": "Clave", "descripcion": "Descripción", "existencia": "Existencia",
+    "stock_minimo": "Mínimo", "stock_maximo": "Máximo", "punto_reorden": "Punto de reorden",
+    "fecha": "Fecha", "cantidad": "Cantidad", "importe": "Importe", "precio": "Precio",
+    "costo": "Costo", "almacen": "Sucursal", "folio": "Folio", "cliente": "Cliente",
+    "unidad": "Unidad", "categoria": "Línea",
+}
+
+_STOPWORDS = {"de", "del", "la", "el", "los", "las", "en", "por"}
+_EXACT, _CONTAINED = 1000, 100
+
+
+def normalize(text: Any) -> str:
+    """Lowercase, no accents, words only, Spanish stop words removed."""
+    raw = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    # camelCase headers (InvoiceDate) split like "invoice date".
+    raw = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", raw) if w and w not in _STOPWORDS]
+    return " ".join(words)
+
+
+_NORMALIZED = {f: [normalize(s) for s in syns] for f, syns in SYNONYMS.items()}
+
+
+def field_score(field: str, label: str) -> int:
+    """How well a normalized header label names `field` (0 = not at all)."""
+    best = 0
+    padded, compact = f" {label} ", label.replace(" ", "")
+    for rank, syn in enumerate(_NORMALIZED[field]):
+        if label == syn or compact == syn.replace(" ", ""):
+            best = max(best, _EXACT - rank)
+        elif f" {syn} " in padded:
+            best = max(best, _CONTAINED + len(syn))
+    return best
+
+
+def match_columns(labels: list[str]) -> dict[str, int]:
+    """Assign each field at most one column and each column at most one field, best scores first."""
+    norm = [normalize(x) if x not in (None, "") else "" for x in labels]
+    pairs = []
+    for col, label in enumerate(norm):
+        if not label or len(label) > 60:
+            continue
+        for field in SYNONYMS:
+            score = field_score(field, label)
+            if score:
+                pairs.append((score, field, col))
+    mapping: dict[str, int] = {}
+    used: set[int] = set()
+    for _score, field, col in sorted(pairs, key=lambda p: (-p[0], p[2])):
+        if field not in mapping and col not in used:
+            mapping[field] = col
+            used.add(col)
+    return mapping
+
+
+@dataclass(frozen=True)
+class HeaderGuess:
+    """Where the header is (0-based rows first..last), its labels and the column mapping."""
+
+    first: int
+    last: int
+    labels: list[str]
+    mapping: dict[str, int]
+
+    @property
+    def score(self) -> int:
+        """Number of fields recognised."""
+        return len(self.mapping)
+
+
+def _text_cells(row: list[Any]) -> list[str]:
+    """The row's cells as header text (numbers and dates become empty labels)."""
+    return [c.strip() if isinstance(c, str) else "" for c in row]
+
+
+_DATA_TEXT = re.compile(r"^[\s$(+-]*[\d.,/:-]+[\s)%-]*$")
+
+
+def _looks_like_data(cell: Any) -> bool:
+    """A number or date (typed, or as text): a sign the row holds data, not a header."""
+    if isinstance(cell, bool) or cell is None or cell == "":
+        return False
+    if not isinstance(cell, str):
+        return True
+    return bool(_DATA_TEXT.match(cell))
+
+
+def _fill_merged(row: list[str], r: int, merged: list[tuple[int, int, int, int]]) -> list[str]:
+    """Copy a merged cell's text across the columns it spans."""
+    out = list(row)
+    for r1, c1, r2, c2 in merged:
+        if r1 <= r <= r2 and c1 < len(out):
+            for c in range(c1 + 1, min(c2 + 1, len(out))):
+                out[c] = out[c] or out[c1]
+    return out
+
+
+def find_header(head: list[list[Any]], merged: list[tuple[int, int, int, int]] | None = None) -> HeaderGuess | None:
+    """The row (or pair of rows) among the first ones that names the most known fields."""
+    merged = merged or []
+    texts = [_text_cells(r) for r in head]
+    best: HeaderGuess | None = None
+    for r, row in enumerate(texts):
+        if sum(1 for c in row if c) < 2:
+            continue
+        single = HeaderGuess(r, r, row, match_columns(row))
+        cand = single
+        if r + 1 < len(texts):
+            upper = _fill_merged(row, r, merged)
+            lower = texts[r + 1]
+            width = max(len(upper), len(lower))
+            upper += [""] * (width - len(upper))
+            lower = lower + [""] * (width - len(lower))
+            labels = [" ".join(x for x in (u, lo) if x) for u, lo in zip(upper, lower, strict=True)]
+            pair = HeaderGuess(r, r + 1, labels, match_columns(labels))
+            # A two-row header only when the second row adds fields (not just a first data row).
+            if pair.score > single.score and not any(_looks_like_data(c) for c in head[r + 1]):
+                cand = pair
+        if best is None or cand.score > best.score:
+            best = cand
+    if best is None or best.score < 2:
+        return None
+    return best
