@@ -15,5 +15,6 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "Tablero", ":material/dashboard:", "dashboard:read"),
+    PageSpec("pages/sync.py", "Sincronización", ":material/sync:", "sync:read"),
     PageSpec("pages/admin.py", "Usuarios", ":material/manage_accounts:", "users:admin"),
 ]
