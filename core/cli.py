@@ -17,6 +17,7 @@ from typing import Any
 COMMAND_MODULES = (
     "core.admin_cli",
     "core.erp.cli",
+    "core.ingest.cli",
 )
 
 

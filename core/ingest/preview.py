@@ -46,6 +46,7 @@ class Preview:
     warnings: list[str] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
     new_store: bool = False
+    already_loaded_id: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,355 @@
+"""Load a previewed file in one transaction through core.db.upsert; undo and history of uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select, update
+
+from core.config import get_settings
+from core.db import begin, bump_version, get_engine, id_map, upsert
+from core.ingest.context import fold
+from core.ingest.errors import IngestError
+from core.ingest.preview import KIND_LABELS, Preview
+from core.models import erp_almacenes, erp_inventario, erp_productos, erp_ventas, erp_ventas_detalle, uploads
+from core.users import User, require
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+UNKNOWN_CHOICES = ("create", "skip")
+
+
+@dataclass
+class LoadResult:
+    """What a load did, in the seed's terms (processed / created / updated) plus our details."""
+
+    status: str  # loaded | already_loaded
+    upload_id: int | None
+    message: str
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    products_created: int = 0
+    stores_created: int = 0
+    replaced: list[int] = field(default_factory=list)
+    rows_ok: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for job results and the CLI."""
+        return asdict(self)
+
+
+# The operator at the shell (`python -m core ingest`): trusted like cron, recorded without a user.
+OPERATOR = User(id=0, email="operador@localhost", name="Operador (línea de comandos)", role="admin")
+
+
+def user_id(user: User | None) -> int | None:
+    """The users.id to record (None for the operator)."""
+    return None if user is None or user.id == 0 else user.id
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def store_ids(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Existing almacenes by folded name: (id, name as stored)."""
+    rows = conn.execute(select(erp_almacenes.c.id, erp_almacenes.c.nombre))
+    return {fold(name): (i, name) for i, name in rows}
+
+
+def check_catalog(pv: Preview, conn: Connection) -> None:
+    """Fill the preview's unknown codes and match its store(s) to existing almacenes."""
+    if pv.rows.empty or "codigo" not in pv.rows:
+        return
+    known = id_map(conn, "erp_productos", "codigo")
+    codes = pd.unique(pv.rows["codigo"])
+    pv.unknown_codes = sorted(str(c) for c in codes if c not in known)
+    stores = store_ids(conn)
+    if pv.store:
+        match = stores.get(fold(pv.store))
+        if match:
+            pv.store = match[1]
+        pv.new_store = match is None
+
+
+def already_loaded(conn: Connection, sha256: str) -> dict[str, Any] | None:
+    """The live upload of exactly these bytes, if any."""
+    row = conn.execute(
+        select(uploads).where(uploads.c.sha256 == sha256, uploads.c.status == "loaded").order_by(uploads.c.id)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+# ---------------------------------------------------------------- load
+
+
+def load_preview(
+    user: User | None,
+    pv: Preview,
+    data: bytes,
+    *,
+    unknown: str = "create",
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Write a preview's rows in ONE transaction (all or nothing) and record the upload."""
+    require(user, "upload:write")
+    if pv.problems:
+        raise IngestError(pv.problems[0])
+    if unknown not in UNKNOWN_CHOICES:
+        raise IngestError("Opción inválida para claves desconocidas: use «create» (crear) o «skip» (omitir).")
+    note = progress or (lambda _p, _m: None)
+    written: list[Path] = []
+    try:
+        return _load(user, pv, data, unknown, note, written)
+    except BaseException:
+        # The transaction rolled back: the kept copy of the original must go too.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progress, written: list[Path]) -> LoadResult:
+    """The body of load_preview: one transaction."""
+    with begin() as conn:
+        previous = already_loaded(conn, pv.sha256)
+        if previous:
+            when = previous["created_at"]
+            return LoadResult(
+                "already_loaded", previous["id"],
+                f"Este archivo ya se cargó ({previous['filename']}, carga #{previous['id']}"
+                + (f", {when:%d/%m/%Y %H:%M}" if isinstance(when, dt.datetime) else "")
+                + "); no se cambió nada.",
+            )
+        note(0.05, "Preparando sucursales y catálogo")
+        rows = pv.rows
+        store_map, stores_created = _resolve_stores(conn, rows["almacen"])
+        prod_map, products_created, skipped = _resolve_products(conn, rows, unknown)
+        rejected = list(pv.rejected)
+        if skipped is not None and skipped.any():
+            fila, codes = rows.loc[skipped, "fila"].to_numpy(), rows.loc[skipped, "codigo"].to_numpy()
+            rejected += [{"row": int(f), "reason": f"Clave desconocida en el catálogo (omitida): {c}"}
+                         for f, c in zip(fila, codes, strict=True)]
+            rejected.sort(key=lambda r: r["row"])
+            rows = rows.loc[~skipped].reset_index(drop=True)
+        if rows.empty:
+            raise IngestError("No queda ninguna fila para cargar (todas las claves son desconocidas y se omitieron).")
+        single = store_map.get(fold(pv.store)) if pv.store else None
+        upload_id = conn.execute(insert(uploads).values(
+            filename=pv.filename[:255], sha256=pv.sha256, kind=pv.kind, store=pv.store_label,
+            almacen_id=single, date_from=pv.date_from, date_to=pv.date_to, status="loaded",
+            user_id=user_id(user), created_at=dt.datetime.now(),
+        ).returning(uploads.c.id)).scalar_one()
+        note(0.15, "Escribiendo filas")
+        if pv.kind == "inventory":
+            res = _load_inventory(conn, rows, store_map, prod_map, upload_id)
+        else:
+            res = _load_sales(conn, rows, store_map, prod_map, upload_id, note)
+        note(0.9, "Reemplazando cargas anteriores del mismo periodo")
+        replaced = _replace_earlier(conn, pv, upload_id)
+        stored = _store_original(pv, data, upload_id)
+        written.append(stored)
+        conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+            rows_ok=len(rows), rows_rejected=len(rejected), records_created=res.created,
+            records_updated=res.updated, stored_path=str(stored),
+            errors=json.dumps(rejected[:5000], ensure_ascii=False) if rejected else None,
+        ))
+        domains = ["uploads", "stock" if pv.kind == "inventory" else "sales"]
+        if products_created or stores_created:
+            domains.append("catalog")
+        bump_version(conn, *domains)
+    note(1.0, "Listo")
+    label = KIND_LABELS[pv.kind or "sales"].lower()
+    message = (
+        f"Se cargó el archivo de {label} «{pv.filename}»: {res.processed:,} registros "
+        f"({res.created:,} nuevos, {res.updated:,} actualizados, {res.unchanged:,} sin cambio), "
+        f"{len(rejected):,} filas rechazadas."
+    )
+    if replaced:
+        message += f" Reemplaza la carga #{', #'.join(map(str, replaced))} del mismo periodo y sucursal."
+    return LoadResult(
+        "loaded", upload_id, message, res.processed, res.created, res.updated, res.unchanged,
+        rejected, products_created, stores_created, replaced, rows_ok=len(rows),
+    )
+
+
+def _resolve_stores(conn: Connection, almacenes: pd.Series) -> tuple[dict[str, int], int]:
+    """Almacén id by folded store name, creating the new ones (origen excel)."""
+    existing = store_ids(conn)
+    names = {fold(str(n)): str(n) for n in pd.unique(almacenes) if n is not None}
+    new = [(name, "excel") for key, name in names.items() if key not in existing]
+    if new:
+        upsert(conn, "erp_almacenes", new, columns=["nombre", "origen"], key=["nombre"])
+        existing = store_ids(conn)
+    return {key: existing[key][0] for key in names}, len(new)
+
+
+def _resolve_products(conn: Connection, rows: pd.DataFrame, unknown: str) -> tuple[dict[str, int], int, np.ndarray | None]:
+    """Producto id by code; unknown codes are created (origen excel) or marked to skip."""
+    known = id_map(conn, "erp_productos", "codigo")
+    is_known = rows["codigo"].isin(known.keys()).to_numpy()
+    if is_known.all():
+        return known, 0, None
+    if unknown == "skip":
+        return known, 0, ~is_known
+    fresh = rows.loc[~is_known].drop_duplicates("codigo")
+    names = fresh["descripcion"] if "descripcion" in fresh else fresh["codigo"]
+    names = names.where(names.notna(), fresh["codigo"])
+    prices = fresh["precio"] if "precio" in fresh else pd.Series(np.nan, index=fresh.index)
+    new = [
+        (code, str(name)[:255], None if pd.isna(price) else round(float(price), 2), "excel", True)
+        for code, name, price in zip(fresh["codigo"], names, prices, strict=True)
+    ]
+    upsert(conn, "erp_productos", new, columns=["codigo", "nombre", "precio", "origen", "activo"], key=["codigo"])
+    return id_map(conn, "erp_productos", "codigo"), len(new), None
+
+
+def _num_list(values: Any, digits: int) -> list[float | None]:
+    """Floats rounded for NUMERIC columns, NaN as None."""
+    arr = np.round(np.asarray(values, dtype=float), digits)
+    out = arr.tolist()
+    if np.isnan(arr).any():
+        out = [None if v != v else v for v in out]
+    return out
+
+
+def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int) -> Any:
+    """Set stock per product and almacén (the last row wins for a repeated key)."""
+    alm = [stores[fold(str(a))] for a in rows["almacen"]]
+    cols: dict[str, list[Any]] = {
+        "producto_id": rows["codigo"].map(prods).astype(int).tolist(),
+        "almacen_id": alm,
+        "stock_actual": _num_list(rows["existencia"], 5),
+    }
+    for f in ("stock_minimo", "stock_maximo", "punto_reorden"):
+        if f in rows:
+            values = _num_list(rows[f], 5)
+            cols[f] = [0.0 if v is None else v for v in values] if f == "stock_minimo" else values
+    cols["upload_id"] = [upload_id] * len(rows)
+    tuples = list(zip(*cols.values(), strict=True))
+    return upsert(conn, "erp_inventario", tuples, columns=list(cols), key=["producto_id", "almacen_id"])
+
+
+_SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
+
+
+def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
+    """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
+    alm_key = rows["almacen"].map(lambda a: fold(str(a)))
+    fecha = pd.to_datetime(rows["fecha"])
+    if "folio" in rows and rows["folio"].notna().all():
+        doc_part = rows["folio"].astype(str).str.replace(_SAFE_KEY, "-", regex=True).str[:60]
+        folio = rows["folio"].astype(str).str[:40]
+    else:
+        doc_part = fecha.dt.strftime("%Y-%m-%d")
+        folio = pd.Series(None, index=rows.index, dtype=object)
+    # Deterministic document id: the same file (or a corrected one) maps to the same documents.
+    erp_id = (alm_key.str.replace(_SAFE_KEY, "-", regex=True).str[:18] + "|" + doc_part).to_numpy()
+    frame = pd.DataFrame({
+        "erp_id": erp_id, "fecha": fecha, "importe": rows["importe"].to_numpy(),
+        "neg": (rows["cantidad"] < 0).to_numpy(), "folio": folio.to_numpy(),
+        "almacen_id": [stores[k] for k in alm_key],
+        "cliente": rows["cliente"].to_numpy() if "cliente" in rows else None,
+    })
+    grouped = frame.groupby("erp_id", sort=False)
+    docs = grouped.agg(fecha=("fecha", "min"), subtotal=("importe", "sum"), neg=("neg", "all"),
+                       folio=("folio", "first"), almacen_id=("almacen_id", "first"), cliente=("cliente", "first"))
+    if "folio" not in rows or not rows["folio"].notna().all():
+        docs["fecha"] = docs["fecha"].dt.normalize()
+    before = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
+    subtotal = _num_list(docs["subtotal"], 2)
+    doc_rows = list(zip(
+        ["EXCEL"] * len(docs), docs.index.tolist(), np.where(docs["neg"], "D", "V").tolist(),
+        docs["folio"].tolist(), docs["fecha"].dt.to_pydatetime().tolist(),
+        [None if pd.isna(c) else str(c)[:255] for c in docs["cliente"]],
+        docs["almacen_id"].tolist(), subtotal, [0.0] * len(docs), subtotal, ["N"] * len(docs),
+        [upload_id] * len(docs), strict=True,
+    ))
+    doc_res = upsert(conn, "erp_ventas", doc_rows, key=["origen", "erp_id"], columns=[
+        "origen", "erp_id", "tipo", "folio", "fecha", "cliente_nombre", "almacen_id",
+        "subtotal", "iva", "total", "estatus", "upload_id"])
+    note(0.4, "Escribiendo líneas de venta")
+    venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
+    linea = grouped.cumcount().to_numpy() + 1
+    lines = list(zip(
+        [venta_ids[k] for k in erp_id], linea.tolist(), rows["codigo"].map(prods).astype(int).tolist(),
+        _num_list(rows["cantidad"], 5), _num_list(rows["precio"], 6), _num_list(rows["importe"], 2),
+        strict=True,
+    ))
+    line_res = upsert(conn, "erp_ventas_detalle", lines, key=["venta_id", "linea"], columns=[
+        "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
+    # Documents that existed before (another upload) keep no stale lines beyond the new last one.
+    reused = [(venta_ids[k], int(n)) for k, n in grouped.size().items() if k in before]
+    for venta_id, last in reused:
+        conn.execute(delete(erp_ventas_detalle).where(
+            erp_ventas_detalle.c.venta_id == venta_id, erp_ventas_detalle.c.linea > last))
+    return doc_res + line_res
+
+
+def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]:
+    """A corrected file (same kind, store and period) replaces the rows of the earlier upload."""
+    earlier = conn.execute(select(uploads.c.id, uploads.c.store).where(
+        uploads.c.status == "loaded", uploads.c.kind == pv.kind, uploads.c.id != upload_id,
+        uploads.c.date_from.is_(None) if pv.date_from is None else uploads.c.date_from == pv.date_from,
+        uploads.c.date_to.is_(None) if pv.date_to is None else uploads.c.date_to == pv.date_to,
+    )).all()
+    ids = [i for i, store in earlier if fold(store or "") == fold(pv.store_label or "")]
+    for old in ids:
+        _delete_rows(conn, old)
+        conn.execute(update(uploads).where(uploads.c.id == old).values(status="replaced", replaced_by=upload_id))
+    return ids
+
+
+def _delete_rows(conn: Connection, upload_id: int) -> None:
+    """Remove what an upload wrote (sales documents with their lines, or its stock rows)."""
+    docs = select(erp_ventas.c.id).where(erp_ventas.c.upload_id == upload_id).scalar_subquery()
+    conn.execute(delete(erp_ventas_detalle).where(erp_ventas_detalle.c.venta_id.in_(docs)))
+    conn.execute(delete(erp_ventas).where(erp_ventas.c.upload_id == upload_id))
+    conn.execute(delete(erp_inventario).where(erp_inventario.c.upload_id == upload_id))
+
+
+def _store_original(pv: Preview, data: bytes, upload_id: int) -> Path:
+    """Keep the original bytes under STORAGE_DIR/uploads/ (named by upload id and hash)."""
+    folder = Path(get_settings().storage_dir) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^0-9A-Za-z._ -]+", "_", Path(pv.filename).name)[-80:] or "archivo"
+    path = folder / f"{upload_id:06d}_{pv.sha256[:12]}_{safe}"
+    path.write_bytes(data)
+    return path
+
+
+# ---------------------------------------------------------------- history and undo
+
+
+def list_uploads(user: User | None, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Latest uploads, newest first."""
+    require(user, "upload:read")
+    with get_engine().connect() as conn:
+        rows = conn.execute(select(uploads).order_by(uploads.c.id.desc()).limit(limit)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def undo_upload(user: User | None, upload_id: int) -> str:
+    """Remove every row an upload wrote, in one transaction; returns a Spanish confirmation."""
+    require(user, "upload:write")
+    with begin() as conn:
+        row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
+        if row is None:
+            raise IngestError(f"No existe la carga #{upload_id}.")
+        if row["status"] != "loaded":
+            raise IngestError(f"La carga #{upload_id} no está vigente (estado: {row['status']}); no hay nada que deshacer.")
+        _delete_rows(conn, upload_id)
+        conn.execute(update(uploads).where(uploads.c.id == upload_id).values(status="undone"))
+        bump_version(conn, "uploads", "stock" if row["kind"] == "inventory" else "sales")
+    return f"Se deshizo la carga #{upload_id} ({row['filename']}): sus filas se eliminaron."

@@ -1,0 +1,109 @@
+"""What pages, the CLI and jobs call: preview, confirm (inline or as a job), history, undo."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from core.config import get_settings
+from core.db import get_engine
+from core.ingest.analyze import analyze
+from core.ingest.errors import IngestError
+from core.ingest.load import OPERATOR, LoadResult, already_loaded, check_catalog, list_uploads, load_preview, undo_upload
+from core.ingest.preview import Preview
+from core.users import User, get_user, require
+
+log = logging.getLogger(__name__)
+
+# Files with more data rows than this load as a background job (queue "default").
+JOB_ROWS = 20_000
+
+__all__ = [
+    "JOB_ROWS", "OPERATOR", "IngestError", "LoadResult", "Preview", "confirm_upload", "list_uploads",
+    "preview_upload", "process_upload", "start_upload", "undo_upload",
+]
+
+
+def preview_upload(
+    user: User | None,
+    data: bytes,
+    filename: str,
+    *,
+    kind: str | None = None,
+    store: str | None = None,
+    mapping: Mapping[str, int | None] | None = None,
+    max_mb: float | None = None,
+) -> Preview:
+    """Understand a file and say what loading it would do; nothing is written."""
+    require(user, "upload:write")
+    if kind not in (None, "inventory", "sales"):
+        raise IngestError("Tipo de archivo inválido: use «inventory» (inventario) o «sales» (ventas).")
+    pv = analyze(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
+                 kind=kind, store=store, mapping=mapping)
+    with get_engine().connect() as conn:
+        check_catalog(pv, conn)
+        previous = already_loaded(conn, pv.sha256)
+    if previous:
+        pv.warnings.insert(0, f"Este archivo ya se cargó (carga #{previous['id']}); cargarlo de nuevo no cambia nada.")
+        pv.already_loaded_id = previous["id"]
+    return pv
+
+
+def confirm_upload(user: User | None, pv: Preview, data: bytes, *, unknown: str = "create") -> LoadResult:
+    """Load a preview now, in this process."""
+    return load_preview(user, pv, data, unknown=unknown)
+
+
+def start_upload(user: User | None, pv: Preview, data: bytes, *, unknown: str = "create") -> LoadResult | str:
+    """Load small files now; large ones as a job on queue "default" (returns the job id)."""
+    require(user, "upload:write")
+    if pv.problems:
+        raise IngestError(pv.problems[0])
+    if len(pv.rows) <= JOB_ROWS:
+        return load_preview(user, pv, data, unknown=unknown)
+    from core.jobs import enqueue
+
+    staging = Path(get_settings().storage_dir) / "uploads" / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / f"{uuid.uuid4().hex}.bin"
+    path.write_bytes(data)
+    return enqueue(
+        process_upload, queue="default", job_kind="upload", user=user,
+        path=str(path), filename=pv.filename, user_email=user.email if user else None,
+        kind=pv.kind, store=pv.store if pv.store_source == "usuario" else None,
+        mapping=dict(pv.mapping), unknown=unknown,
+    )
+
+
+def process_upload(
+    *,
+    path: str,
+    filename: str,
+    user_email: str | None,
+    kind: str | None = None,
+    store: str | None = None,
+    mapping: Mapping[str, int] | None = None,
+    unknown: str = "create",
+) -> dict[str, Any]:
+    """Job body: analyse and load a staged file; the staged copy is removed afterwards."""
+    from core.jobs import report_progress
+
+    staged = Path(path)
+    try:
+        user = get_user(user_email) if user_email else OPERATOR
+        data = staged.read_bytes()
+        report_progress(0.02, "Leyendo el archivo")
+        pv = preview_upload(user, data, filename, kind=kind, store=store, mapping=mapping)
+        if pv.problems:
+            return pv.summary("refused", pv.problems[0]) | {"status": "failed"}
+        result = load_preview(user, pv, data, unknown=unknown,
+                              progress=lambda p, m: report_progress(0.1 + 0.9 * p, m))
+        return pv.summary(result.status, result.message) | {"result": result.as_json()}
+    except IngestError as exc:
+        # A file that cannot load will not load on a retry either: fail without retrying.
+        return {"status": "failed", "message": exc.message}
+    finally:
+        staged.unlink(missing_ok=True)
