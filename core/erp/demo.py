@@ -1,0 +1,1270 @@
+"""The demo ERP: deterministic Microsip-shaped data, and a source that reads it.
+
+``generate()`` builds the raw Microsip tables (``microsip_schema``) for a hardware
+distributor in Jalisco: sparse ids from one shared generator, SKUs in
+CLAVES_ARTICULOS under a principal-key role, grupos → líneas → artículos, four
+almacenes, customers with keys and addresses, two years of sales documents from
+both modules (VE facturas, remisiones, cotizaciones, pedidos, devoluciones; PV
+tickets, devoluciones and monthly global facturas) with weekly and yearly
+seasonality, a trend, a long tail of intermittent products, cancellations,
+prices, min/reorder/max levels and SALDOS_IN monthly movements whose sum is a
+stock consistent with the sales. Same inputs give identical data.
+
+``DemoSource`` loads those tables into an in-memory SQLite database and reads them
+with ``MicrosipReader``: the very SQL that runs against a real Microsip database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from core.erp import demo_catalog as cat
+from core.erp.microsip import MicrosipReader
+from core.erp.microsip_schema import TABLE_ORDER, TABLES, ddl
+
+log = logging.getLogger(__name__)
+
+LINES_PER_SCALE = 100_000
+ARTICLES_PER_SCALE = 2_000
+CUSTOMERS_PER_SCALE = 1_500
+DAYS = 730
+IVA = 0.16
+PRICE_INFLATION = 0.045  # yearly price rise: older documents carry lower prices
+
+# Median price (before tax) per línea clave.
+_PRECIO_LINEA = {
+    "TOR": 4,
+    "CER": 180,
+    "ABR": 35,
+    "ADH": 65,
+    "HMA": 160,
+    "HEL": 1800,
+    "MED": 300,
+    "CAB": 14,
+    "ILU": 90,
+    "CON": 55,
+    "PRO": 250,
+    "TUB": 45,
+    "VAL": 170,
+    "SAN": 260,
+    "TIN": 2200,
+    "VIN": 110,
+    "ESM": 140,
+    "APN": 45,
+    "CEM": 190,
+    "ACE": 28,
+    "IMP": 95,
+    "RIE": 180,
+    "HJA": 220,
+    "SEM": 60,
+    "EPP": 90,
+    "LIM": 70,
+}
+_USERS = np.array(["SYSDBA", "VENTAS1", "VENTAS2", "CAJA1", "CAJA2", "CAJA3"])
+
+
+@dataclass
+class DemoData:
+    """Generated Microsip tables: ``tables[TABLE][COLUMN]`` is a numpy array or a list.
+
+    Nulls are ``None`` in lists, NaN in float arrays and NaT in datetime arrays. Use
+    ``values()``/``rows()`` to get plain Python values (dates as ISO strings).
+    """
+
+    scale: float
+    seed: int
+    end_date: date
+    tables: dict[str, dict[str, Any]]
+    next_id: int  # the value the ID_DOCTOS generator must continue from
+
+    def columns(self, table: str) -> tuple[str, ...]:
+        return tuple(self.tables[table])
+
+    def count(self, table: str) -> int:
+        cols = self.tables[table]
+        return len(next(iter(cols.values()))) if cols else 0
+
+    def values(self, table: str, column: str) -> list:
+        return _py_values(self.tables[table][column])
+
+    def rows(self, table: str) -> Iterator[tuple]:
+        return zip(*(self.values(table, c) for c in self.columns(table)), strict=True)
+
+    def summary(self) -> dict[str, int]:
+        return {t: self.count(t) for t in TABLE_ORDER}
+
+
+def _py_values(arr: Any) -> list:
+    """Column values as Python objects: None for nulls, dates and times as ISO strings."""
+    if isinstance(arr, list):
+        return arr
+    if arr.dtype.kind == "M":
+        unit = np.datetime_data(arr.dtype)[0]
+        strs = np.datetime_as_string(arr, unit="s" if unit != "D" else "D")
+        out = np.char.replace(strs, "T", " ").tolist()
+        if np.isnat(arr).any():
+            nat = np.isnat(arr)
+            out = [None if n else v for v, n in zip(out, nat.tolist(), strict=True)]
+        return out
+    if arr.dtype.kind == "f":
+        out = arr.tolist()
+        if np.isnan(arr).any():
+            out = [None if v != v else v for v in out]
+        return out
+    return arr.tolist()
+
+
+class _Ids:
+    """The shared ``ID_DOCTOS`` generator: increasing ids with random gaps (never 1..N)."""
+
+    def __init__(self, rng: np.random.Generator, start: int) -> None:
+        self.rng = rng
+        self.next = start
+
+    def take(self, n: int) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        ids = self.next + np.cumsum(self.rng.integers(1, 20, size=n, dtype=np.int64))
+        self.next = int(ids[-1])
+        return ids
+
+    def one(self) -> int:
+        return int(self.take(1)[0])
+
+
+def _ascii(s: str) -> str:
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+
+
+def _ts(days: np.ndarray, start: np.datetime64, seconds: np.ndarray | None = None) -> np.ndarray:
+    out = (start + days.astype("timedelta64[D]")).astype("datetime64[s]")
+    if seconds is not None:
+        out = out + seconds.astype("timedelta64[s]")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# generate
+
+
+def generate(*, scale: float = 1.0, seed: int = 7, end_date: date | None = None) -> DemoData:
+    """Microsip-shaped raw tables; scale 1 ≈ 100,000 sales lines, 2,000 articles, 1,500 customers.
+
+    Articles and customers grow with √scale; documents grow linearly. ``end_date``
+    (default today) is the last day with documents; two years end there.
+    """
+    if scale <= 0:
+        raise ValueError("scale debe ser mayor que cero")
+    end = end_date or date.today()
+    return _generate_cached(float(scale), int(seed), end)
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple, DemoData] = {}
+
+
+def _generate_cached(scale: float, seed: int, end: date) -> DemoData:
+    key = (scale, seed, end)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            return hit
+    data = _Generator(scale, seed, end).run()
+    with _cache_lock:
+        if len(_cache) >= 2:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = data
+    return data
+
+
+class _Generator:
+    def __init__(self, scale: float, seed: int, end: date) -> None:
+        self.scale = scale
+        self.seed = seed
+        self.end = end
+        self.rng = np.random.default_rng(seed)
+        self.ids = _Ids(self.rng, start=10_000 + int(self.rng.integers(0, 5_000)))
+        self.start = np.datetime64(end, "D") - np.timedelta64(DAYS - 1, "D")
+        self.end64 = np.datetime64(end, "D")
+        self.end_ts = self.end64.astype("datetime64[s]") + np.timedelta64(86_399, "s")
+        self.t: dict[str, dict[str, Any]] = {}
+        self.n_art = max(60, round(ARTICLES_PER_SCALE * scale**0.5))
+        self.n_cli = max(40, round(CUSTOMERS_PER_SCALE * scale**0.5))
+        self.target_lines = max(2_000, round(LINES_PER_SCALE * scale))
+
+    def run(self) -> DemoData:
+        self._almacenes()
+        self._catalogo()
+        self._clientes()
+        self._documentos()
+        self._saldos()
+        # SQLite and Firebird both get the same table order
+        tables = {name: self.t[name] for name in TABLE_ORDER}
+        for name, cols in tables.items():
+            unknown = set(cols) - set(TABLES[name].column_names)
+            assert not unknown, (name, unknown)
+            lens = {len(v) for v in cols.values()}
+            assert len(lens) == 1, (name, lens)
+        return DemoData(self.scale, self.seed, self.end, tables, self.ids.next)
+
+    # -- almacenes, price lists, key roles ---------------------------------------------------
+    def _almacenes(self) -> None:
+        n = len(cat.ALMACENES)
+        alm_ids = self.ids.take(n)
+        created = np.full(n, self.start - np.timedelta64(900, "D")).astype("datetime64[s]")
+        self.t["ALMACENES"] = {
+            "ALMACEN_ID": alm_ids,
+            "NOMBRE": [a[0] for a in cat.ALMACENES],
+            "NOMBRE_ABREV": [a[1] for a in cat.ALMACENES],
+            "ES_PREDET": ["S"] + ["N"] * (n - 1),
+            "OCULTO": ["N"] * n,
+            "USUARIO_CREADOR": ["SYSDBA"] * n,
+            "FECHA_HORA_CREACION": created,
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * n,
+            "FECHA_HORA_ULT_MODIF": created,
+        }
+        self.alm_ids = alm_ids
+        self.alm_weight_ve = np.array([0.55, 0.25, 0.12, 0.08])
+        self.alm_weight_pv = np.array([0.10, 0.40, 0.30, 0.20])
+        self.cajas = self.ids.take(n)
+        self.cajeros = self.ids.take(n * 2).reshape(n, 2)
+        self.vendedores = self.ids.take(6)
+        self.cond_pago = self.ids.take(3)  # contado, 15 días, 30 días
+
+        self.lista_ids = self.ids.take(2)
+        self.t["PRECIOS_EMPRESA"] = {
+            "PRECIO_EMPRESA_ID": self.lista_ids,
+            "NOMBRE": ["Precio de lista", "Mayoreo"],
+            "POSICION": np.array([1, 2]),
+            "USUARIO_CREADOR": ["SYSDBA"] * 2,
+            "FECHA_HORA_CREACION": created[:2],
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * 2,
+            "FECHA_HORA_ULT_MODIF": created[:2],
+        }
+        self.rol_ids = self.ids.take(3)
+        self.t["ROLES_CLAVES_ARTICULOS"] = {
+            "ROL_CLAVE_ART_ID": self.rol_ids,
+            "NOMBRE": ["Clave principal", "Código de barras", "Clave del proveedor"],
+            "ES_PPAL": ["S", "N", "N"],
+        }
+        self.rol_cli = self.ids.one()
+
+    # -- grupos, líneas, artículos, claves, precios ------------------------------------------
+    def _catalogo(self) -> None:
+        rng, ids = self.rng, self.ids
+        grupos = list(cat.CATALOGO)
+        grupo_ids = ids.take(len(grupos))
+        created0 = (self.start - np.timedelta64(800, "D")).astype("datetime64[s]")
+        self.t["GRUPOS_LINEAS"] = {
+            "GRUPO_LINEA_ID": grupo_ids,
+            "NOMBRE": grupos,
+            "CUENTA_VENTAS": [f"4100-{i + 1:02d}" for i in range(len(grupos))],
+            "USUARIO_CREADOR": ["SYSDBA"] * len(grupos),
+            "FECHA_HORA_CREACION": np.full(len(grupos), created0),
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * len(grupos),
+            "FECHA_HORA_ULT_MODIF": np.full(len(grupos), created0),
+        }
+        lineas = [
+            (g_i, nombre, spec)
+            for g_i, g in enumerate(grupos)
+            for nombre, spec in cat.CATALOGO[g].items()
+        ]
+        nl = len(lineas)
+        linea_ids = ids.take(nl)
+        self.t["LINEAS_ARTICULOS"] = {
+            "LINEA_ARTICULO_ID": linea_ids,
+            "NOMBRE": [x[1] for x in lineas],
+            "CLAVE": [x[2][0] for x in lineas],
+            "GRUPO_LINEA_ID": grupo_ids[[x[0] for x in lineas]],
+            "ES_PREDET": ["N"] * nl,
+            "OCULTO": ["N"] * nl,
+            "CUENTA_VENTAS": [f"4100-{x[0] + 1:02d}-{i + 1:02d}" for i, x in enumerate(lineas)],
+            "USUARIO_CREADOR": ["SYSDBA"] * nl,
+            "FECHA_HORA_CREACION": np.full(nl, created0),
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * nl,
+            "FECHA_HORA_ULT_MODIF": np.full(nl, created0),
+        }
+
+        # articles per línea, proportional to how many names the línea can make
+        capacity = np.array([len(s[2]) * len(s[3]) for _, _, s in lineas], dtype=float)
+        p = capacity * rng.uniform(0.6, 1.4, nl)
+        per_linea = rng.multinomial(self.n_art, p / p.sum())
+        names: list[str] = []
+        art_linea: list[int] = []
+        marcas = cat.MARCAS
+        for li, (_, _, (_clave, _unidad, bases, variantes)) in enumerate(lineas):
+            k = int(per_linea[li])
+            if k == 0:
+                continue
+            combos = len(bases) * len(variantes) * len(marcas)
+            picks = rng.choice(combos, size=min(k, combos), replace=False)
+            for c in picks.tolist():
+                b, rest = divmod(c, len(variantes) * len(marcas))
+                v, m = divmod(rest, len(marcas))
+                name = f"{bases[b]} {variantes[v]} {marcas[m]}"
+                names.append(name)
+                art_linea.append(li)
+            for j in range(k - combos):  # more articles than combinations: numbered models
+                names.append(f"{bases[j % len(bases)]} modelo {j + 1:03d}")
+                art_linea.append(li)
+        n = len(names)
+        # creation order is random across líneas; ids grow with it
+        perm = rng.permutation(n)
+        names = [names[i] for i in perm]
+        a_linea = np.array(art_linea)[perm]
+        art_ids = ids.take(n)
+        clave_linea = np.array([x[2][0] for x in lineas])
+        unidad_linea = np.array([x[2][1] for x in lineas])
+        unidad = unidad_linea[a_linea]
+        # price (before tax): per-línea median, lognormal spread; list price with tax ends in .00/.50
+        med = np.array([_PRECIO_LINEA[c] for c in clave_linea])[a_linea]
+        p_iva = np.maximum(0.5, np.round(med * np.exp(rng.normal(0, 0.55, n)) * (1 + IVA) * 2) / 2)
+        precio = np.round(p_iva / (1 + IVA), 6)
+        costo = np.round(precio * rng.uniform(0.55, 0.78, n), 4)
+
+        # popularity: Zipf over a random ranking, cheaper sells more; long tail
+        rank = rng.permutation(n) + 1
+        w = rank**-1.1 * (precio / np.median(precio)) ** -0.3
+        self.art_w = w / w.sum()
+
+        # launches during the period (no sales before); never the top sellers
+        launch = np.zeros(n, dtype=np.int64)
+        cand = np.flatnonzero(rank > n * 0.05)
+        nl_launch = int(n * 0.10)
+        launched = rng.choice(cand, size=nl_launch, replace=False)
+        launch[launched] = rng.integers(60, DAYS - 90, size=nl_launch)
+        self.launch = launch
+
+        # SKUs: principal key "<LINEA>-<n>", barcodes for some, a few with only a barcode
+        seq = np.zeros(n, dtype=np.int64)
+        for li in range(nl):
+            m = a_linea == li
+            seq[m] = np.arange(1, m.sum() + 1) + 100
+        principal = np.char.add(
+            np.char.add(clave_linea[a_linea].astype(str), "-"), np.char.zfill(seq.astype(str), 4)
+        )
+        has_bar = rng.random(n) < 0.35
+        no_ppal = np.zeros(n, dtype=bool)
+        no_ppal[rng.choice(n, size=max(1, n // 100), replace=False)] = True
+        has_bar |= no_ppal
+        bar_first = has_bar & (rng.random(n) < 0.5)
+        barcode = np.char.add("750", np.char.zfill(rng.integers(0, 10**10, n).astype(str), 10))
+        prov = rng.random(n) < 0.05
+        k_art, k_clave, k_rol = [], [], []
+        rol_p, rol_b, rol_v = (int(x) for x in self.rol_ids)
+        for i in range(n):
+            keys = []
+            if not no_ppal[i]:
+                keys.append((principal[i], rol_p))
+            if has_bar[i]:
+                if bar_first[i]:
+                    keys.insert(0, (barcode[i], rol_b))
+                else:
+                    keys.append((barcode[i], rol_b))
+            if prov[i]:
+                keys.append((f"PRV{int(art_ids[i]) % 100000:05d}", rol_v))
+            for clave, rol in keys:
+                k_art.append(i)
+                k_clave.append(str(clave))
+                k_rol.append(rol)
+        k_art_a = np.array(k_art)
+        self.t["CLAVES_ARTICULOS"] = {
+            "CLAVE_ARTICULO_ID": ids.take(len(k_art)),
+            "CLAVE_ARTICULO": k_clave,
+            "ARTICULO_ID": art_ids[k_art_a],
+            "ROL_CLAVE_ART_ID": np.array(k_rol),
+        }
+        # the key a document line carries: principal, else the first one
+        sku = np.where(no_ppal, np.where(has_bar, barcode, principal), principal).astype(object)
+        self.sku = sku
+
+        self.t["PRECIOS_ARTICULOS"] = self._precios(art_ids, precio)
+        self.art_ids, self.precio, self.costo, self.unidad = art_ids, precio, costo, unidad
+        self.a_linea, self.art_names = a_linea, names
+        self.art_rank = rank
+
+    def _precios(self, art_ids: np.ndarray, precio: np.ndarray) -> dict[str, Any]:
+        rng, n = self.rng, len(art_ids)
+        may = rng.random(n) < 0.97
+        art = np.concatenate([art_ids, art_ids[may]])
+        lst = np.concatenate(
+            [np.full(n, self.lista_ids[0]), np.full(int(may.sum()), self.lista_ids[1])]
+        )
+        pre = np.concatenate([precio, np.round(precio[may] * 0.9, 6)])
+        order = np.argsort(art, kind="stable")
+        mod = _ts(
+            rng.integers(0, DAYS, len(art)), self.start, rng.integers(8 * 3600, 19 * 3600, len(art))
+        )
+        return {
+            "PRECIO_ARTICULO_ID": self.ids.take(len(art)),
+            "ARTICULO_ID": art[order],
+            "PRECIO_EMPRESA_ID": lst[order],
+            "MONEDA_ID": np.ones(len(art), dtype=np.int64),
+            "PRECIO": pre[order],
+            "FECHA_HORA_ULT_MODIF": mod[order],
+        }
+
+    # -- clientes ---------------------------------------------------------------------------
+    def _clientes(self) -> None:
+        rng, n = self.rng, self.n_cli
+        cli_ids = self.ids.take(n)
+        nombres, rfcs, emails, contactos = ["PÚBLICO EN GENERAL"], ["XAXX010101000"], [None], [None]
+        empresa = rng.random(n) < 0.55
+        for i in range(1, n):
+            nom = str(rng.choice(cat.NOMBRES))
+            ap1, ap2 = (str(x) for x in rng.choice(cat.APELLIDOS, 2))
+            born = f"{int(rng.integers(50, 100)):02d}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+            homo = "".join(rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ0123456789"), 3))
+            if empresa[i]:
+                giro = str(rng.choice(cat.EMPRESA_GIRO))
+                base = str(rng.choice(cat.EMPRESA_NOMBRE + [ap1]))
+                name = f"{giro} {base}{rng.choice(cat.EMPRESA_SUFIJO)}"
+                letters = "".join(w[0] for w in _ascii(f"{giro} {base}").upper().split())[:3].ljust(
+                    3, "X"
+                )
+                rfc = f"{letters}{born}{homo}"
+                slug = _ascii(f"{giro}{base}").lower().replace(" ", "")[:18]
+                email = f"ventas@{slug}.com.mx"
+                contacto = f"{nom} {ap1}"
+            else:
+                name = f"{nom} {ap1} {ap2}"
+                a = _ascii(ap1).upper()
+                rfc = f"{a[0]}{next((c for c in a[1:] if c in 'AEIOU'), 'X')}{_ascii(ap2).upper()[0]}{_ascii(nom).upper()[0]}{born}{homo}"
+                email = f"{_ascii(nom).lower().split()[0]}.{_ascii(ap1).lower()}{int(rng.integers(1, 99))}@{rng.choice(cat.DOMINIOS)}"
+                contacto = None
+            nombres.append(name)
+            rfcs.append(rfc)
+            emails.append(email if rng.random() < 0.85 else None)
+            contactos.append(contacto)
+        estatus = rng.choice(np.array(["A", "V", "B", "C"]), size=n, p=[0.92, 0.04, 0.03, 0.01])
+        estatus[0] = "A"
+        susp = np.isin(estatus, ["B", "C"])
+        created = _ts(-rng.integers(30, 2500, n), self.start, rng.integers(9 * 3600, 18 * 3600, n))
+        modified = created + (rng.integers(0, 900, n) * 86400).astype("timedelta64[s]")
+        modified = np.minimum(modified, self.end_ts)
+        self.t["CLIENTES"] = {
+            "CLIENTE_ID": cli_ids,
+            "NOMBRE": nombres,
+            "CONTACTO1": contactos,
+            "ESTATUS": estatus.tolist(),
+            "CAUSA_SUSP": [str(rng.choice(cat.CAUSAS_SUSP_CLI)) if s else None for s in susp],
+            "FECHA_SUSP": np.where(susp, modified.astype("datetime64[D]"), np.datetime64("NaT")),
+            "LIMITE_CREDITO": np.where(
+                empresa, np.round(rng.choice([0, 20000, 50000, 100000, 250000], n), 2), 0.0
+            ),
+            "MONEDA_ID": np.ones(n, dtype=np.int64),
+            "COND_PAGO_ID": self.cond_pago[np.where(empresa, rng.integers(1, 3, n), 0)],
+            "VENDEDOR_ID": self.vendedores[rng.integers(0, len(self.vendedores), n)],
+            "CUENTA_CXC": [f"1105-{i:05d}" for i in range(n)],
+            "COBRAR_IMPUESTOS": ["S"] * n,
+            "SUJETO_IEPS": ["N"] * n,
+            "USUARIO_CREADOR": ["SYSDBA"] * n,
+            "FECHA_HORA_CREACION": created,
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * n,
+            "FECHA_HORA_ULT_MODIF": modified,
+        }
+        claves = ["PG"] + [f"C{int(i):05d}" for i in range(1001, 1000 + n)]
+        self.t["CLAVES_CLIENTES"] = {
+            "CLAVE_CLIENTE_ID": self.ids.take(n),
+            "CLAVE_CLIENTE": claves,
+            "CLIENTE_ID": cli_ids,
+            "ROL_CLAVE_CLI_ID": np.full(n, self.rol_cli),
+        }
+        self.cli_ids, self.cli_claves, self.cli_estatus = (
+            cli_ids,
+            np.array(claves, dtype=object),
+            estatus,
+        )
+        self._direcciones(cli_ids, rfcs, emails, nombres)
+        w = (rng.permutation(n) + 1.0) ** -0.9
+        w[0] = 0.0  # VE documents never go to público en general
+        w[susp] *= 0.3
+        self.cli_w = w / w.sum()
+
+    def _direcciones(self, cli_ids: np.ndarray, rfcs: list, emails: list, nombres: list) -> None:
+        rng, n = self.rng, len(cli_ids)
+        has_dir = rng.random(n) >= 0.02
+        has_dir[0] = True
+        extra = (rng.random(n) < 0.15) & has_dir
+        extra_first = extra & (rng.random(n) < 0.5)
+        rows: list[tuple] = []
+        for i in range(n):
+            if not has_dir[i]:
+                continue
+            entries = [("S", i)]
+            if extra[i]:
+                entries.insert(0 if extra_first[i] else 1, ("N", i))
+            for ppal, ci in entries:
+                calle = str(rng.choice(cat.CALLES))
+                num = str(int(rng.integers(1, 4000)))
+                colonia = str(rng.choice(cat.COLONIAS))
+                pob = str(rng.choice(cat.POBLACIONES))
+                cp = f"{int(rng.integers(44100, 45680))}"
+                tel = f"33 {int(rng.integers(1000, 9999))} {int(rng.integers(1000, 9999))}"
+                rows.append(
+                    (
+                        int(cli_ids[ci]),
+                        "Dirección principal" if ppal == "S" else "Bodega / entrega",
+                        f"{calle} {num}",
+                        calle,
+                        num,
+                        colonia,
+                        pob,
+                        cp,
+                        tel,
+                        emails[ci] if ppal == "S" else None,
+                        rfcs[ci],
+                        ppal,
+                    )
+                )
+        cols = list(zip(*rows, strict=True))
+        self.t["DIRS_CLIENTES"] = {
+            "DIR_CLI_ID": self.ids.take(len(rows)),
+            "CLIENTE_ID": np.array(cols[0]),
+            "NOMBRE_CONSIG": list(cols[1]),
+            "CALLE": list(cols[2]),
+            "NOMBRE_CALLE": list(cols[3]),
+            "NUM_EXTERIOR": list(cols[4]),
+            "COLONIA": list(cols[5]),
+            "POBLACION": list(cols[6]),
+            "CODIGO_POSTAL": list(cols[7]),
+            "TELEFONO1": list(cols[8]),
+            "EMAIL": list(cols[9]),
+            "RFC_CURP": list(cols[10]),
+            "ES_DIR_PPAL": list(cols[11]),
+        }
+        # the address a VE document points to: the customer's principal one
+        dir_of = {}
+        for did, cid, ppal in zip(
+            self.t["DIRS_CLIENTES"]["DIR_CLI_ID"].tolist(), cols[0], cols[11], strict=True
+        ):
+            if ppal == "S":
+                dir_of[cid] = did
+        self.cli_dir = np.array([dir_of.get(int(c), -1) for c in cli_ids])
+
+    # -- documents ----------------------------------------------------------------------------
+    def _profile(self, weekly: list[float]) -> np.ndarray:
+        days = np.arange(DAYS)
+        dates = self.start + days.astype("timedelta64[D]")
+        dow = (
+            dates.astype("datetime64[D]").view("int64") - 4
+        ) % 7  # 1970-01-01 was a Thursday → Mon=0
+        doy = (dates - dates.astype("datetime64[Y]")).astype(int)
+        season = (
+            1
+            + 0.22 * np.cos(2 * np.pi * (doy - 110) / 365.25)
+            + 0.30 * np.exp(-(((doy - 348) / 10.0) ** 2))
+            - 0.35 * np.exp(-(((doy - 4) / 5.0) ** 2))
+        )
+        trend = 1 + 0.15 * days / 365.0
+        month = (dates.astype("datetime64[M]") - dates.astype("datetime64[Y]")).astype(int) + 1
+        dom = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+        holiday = np.ones(DAYS)
+        for m, d in ((1, 1), (5, 1), (9, 16), (11, 20), (12, 25), (12, 12)):
+            holiday[(month == m) & (dom == d)] = 0.15
+        noise = self.rng.lognormal(0, 0.12, DAYS)
+        return season * trend * np.array(weekly)[dow] * holiday * noise
+
+    def _documentos(self) -> None:
+        T = self.target_lines
+        ve_types = np.array(["F", "R", "C", "P"])
+        ve_p = np.array([0.45, 0.30, 0.13, 0.12])
+        ve_lines = {"F": 5.0, "R": 3.5, "C": 6.0, "P": 5.0, "D": 1.4}
+        pv_lines = {"V": 2.2, "D": 1.3}
+        mean_ve = float((ve_p * np.array([ve_lines[t] for t in ve_types])).sum())
+        n_ve = 0.485 * T / mean_ve
+        n_pv = 0.425 * T / pv_lines["V"]
+
+        ve = self._docs_module("VE", n_ve, [1.0, 1.0, 1.0, 1.0, 1.05, 0.45, 0.02], ve_types, ve_p)
+        pv = self._docs_module(
+            "PV", n_pv, [0.95, 0.9, 0.9, 0.95, 1.1, 1.35, 0.55], np.array(["V"]), np.array([1.0])
+        )
+        self._cancel_and_return(ve, ("F", "R"), 0.02, 0.035)
+        self._cancel_and_return(pv, ("V",), 0.015, 0.025)
+        self._lines(ve, ve_lines)
+        self._lines(pv, pv_lines)
+        self._fix_returns(ve)
+        self._fix_returns(pv)
+        self._global_facturas(pv)
+        self._totals(ve)
+        self._totals(pv)
+        self._assign_ids(ve, pv)
+        self._suspend_articles(ve, pv)
+        self.ve, self.pv = ve, pv
+        self._emit_docs(ve, pv)
+
+    def _docs_module(
+        self, mod: str, n_docs: float, weekly: list[float], types: np.ndarray, p: np.ndarray
+    ) -> dict[str, Any]:
+        rng = self.rng
+        prof = self._profile(weekly)
+        counts = rng.poisson(prof * (n_docs / prof.sum()))
+        day = np.repeat(np.arange(DAYS), counts)
+        n = len(day)
+        tipo = rng.choice(types, size=n, p=p)
+        if mod == "VE":
+            secs = rng.integers(9 * 3600, 18 * 3600 + 1800, n)
+            cli = rng.choice(self.n_cli, size=n, p=self.cli_w)
+            alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_ve)
+        else:
+            secs = np.clip(rng.normal(13.5 * 3600, 3 * 3600, n), 8 * 3600, 20 * 3600 + 3000).astype(
+                np.int64
+            )
+            kind = rng.choice(
+                3, size=n, p=[0.68, 0.05, 0.27]
+            )  # público general, sin cliente, registrado
+            cli = np.where(
+                kind == 0, 0, np.where(kind == 1, -1, rng.choice(self.n_cli, size=n, p=self.cli_w))
+            )
+            alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_pv)
+        return {
+            "mod": mod,
+            "day": day,
+            "secs": secs,
+            "tipo": tipo,
+            "cli": cli,
+            "alm": alm,
+            "estatus": np.full(n, "N"),
+            "src": np.full(n, -1),
+            "cancel_secs": np.full(n, -1, dtype=np.int64),
+            "mod_extra": np.full(n, -1, dtype=np.int64),
+        }
+
+    def _cancel_and_return(
+        self, d: dict[str, Any], counted: tuple[str, ...], p_cancel: float, p_return: float
+    ) -> None:
+        """Cancel some documents; create return documents (tipo D) for others."""
+        rng = self.rng
+        n = len(d["day"])
+        elig = np.isin(d["tipo"], counted)
+        cancel = elig & (rng.random(n) < p_cancel)
+        d["estatus"][cancel] = "C"
+        abs_secs = d["day"] * 86400 + d["secs"]
+        d["cancel_secs"][cancel] = np.minimum(
+            abs_secs[cancel] + rng.integers(600, 3 * 86400, int(cancel.sum())), DAYS * 86400 - 1
+        )
+        # cotizaciones and pedidos: a few get cancelled too (they must not count either way)
+        other = ~elig & (rng.random(n) < 0.03)
+        d["estatus"][other] = "C"
+        d["cancel_secs"][other] = np.minimum(abs_secs[other] + 3600, DAYS * 86400 - 1)
+
+        src = np.flatnonzero(
+            elig & ~cancel & (d["day"] < DAYS - 2) & (d["cli"] != -1) & (rng.random(n) < p_return)
+        )
+        rday = d["day"][src] + rng.integers(1, 21, len(src))
+        keep = rday < DAYS
+        src, rday = src[keep], rday[keep]
+        m = len(src)
+        rsecs = rng.integers(9 * 3600, 19 * 3600, m)
+        for k in (
+            "day",
+            "secs",
+            "tipo",
+            "cli",
+            "alm",
+            "estatus",
+            "src",
+            "cancel_secs",
+            "mod_extra",
+        ):
+            base = d[k]
+            add = {
+                "day": rday,
+                "secs": rsecs,
+                "tipo": np.full(m, "D"),
+                "cli": d["cli"][src],
+                "alm": d["alm"][src],
+                "estatus": np.full(m, "N"),
+                "src": src,
+                "cancel_secs": np.full(m, -1, dtype=np.int64),
+                "mod_extra": np.full(m, -1, dtype=np.int64),
+            }[k]
+            d[k] = np.concatenate([base, add.astype(base.dtype)])
+        # the source document is touched when the return is made (PV marks it 'D')
+        d["mod_extra"][src] = rday * 86400 + rsecs
+        if d["mod"] == "PV":
+            d["estatus"][src] = "D"
+
+    def _lines(self, d: dict[str, Any], mean_lines: dict[str, float]) -> None:
+        rng = self.rng
+        n = len(d["day"])
+        mean = np.array([mean_lines[t] for t in d["tipo"].tolist()]) if n else np.zeros(0)
+        nl = np.minimum(1 + rng.poisson(np.maximum(mean - 1, 0)), 40)
+        is_ret = d["tipo"] == "D"
+        nl[is_ret] = 0  # filled from the source document in _fix_returns
+        doc = np.repeat(np.arange(n), nl)
+        L = len(doc)
+        art = rng.choice(self.n_art, size=L, p=self.art_w)
+        # products launched during the period have no sales before their launch
+        day = d["day"][doc]
+        bad = day < self.launch[art]
+        if bad.any():
+            always = np.flatnonzero(self.launch == 0)
+            w = self.art_w[always] / self.art_w[always].sum()
+            art[bad] = always[rng.choice(len(always), size=int(bad.sum()), p=w)]
+        units = self._units(art, d["tipo"][doc], d["mod"])
+        d["nl"] = nl
+        d["l_doc"], d["l_art"], d["l_units"] = doc, art, units
+        self._price_lines(d)
+
+    def _units(self, art: np.ndarray, tipo: np.ndarray, mod: str) -> np.ndarray:
+        rng = self.rng
+        L = len(art)
+        unidad = self.unidad[art]
+        big = (mod == "VE") & (tipo != "D")
+        u = np.empty(L)
+        pz = (unidad == "PIEZA") | (unidad == "LITRO")
+        g = rng.geometric(np.where(big, 0.3, 0.62), L).astype(float)
+        cheap = self.precio[art] < 8
+        pack = np.where(
+            cheap, rng.choice([1, 10, 25, 50, 100], size=L, p=[0.3, 0.3, 0.2, 0.1, 0.1]), 1
+        )
+        expensive = self.precio[art] > 1200
+        g = np.where(expensive, np.minimum(g, np.where(big, 3, 1)), g)
+        u[pz] = (g * pack)[pz]
+        me = unidad == "METRO"
+        u[me] = np.round(rng.gamma(1.5, np.where(big, 20.0, 6.0), L) * 2)[me] / 2 + 0.5
+        kg = unidad == "KILO"
+        u[kg] = np.round(rng.lognormal(np.log(np.where(big, 25.0, 4.0)), 0.7, L), 3)[kg] + 0.001
+        return np.round(u, 5)
+
+    def _price_lines(self, d: dict[str, Any]) -> None:
+        rng = self.rng
+        doc, art = d["l_doc"], d["l_art"]
+        L = len(doc)
+        year = (self.start + d["day"][doc].astype("timedelta64[D]")).astype("datetime64[Y]").astype(
+            int
+        ) + 1970
+        factor = (1 + PRICE_INFLATION) ** -(self.end.year - year).astype(float)
+        pu = np.round(self.precio[art] * factor, 6)
+        if d["mod"] == "VE":
+            dscto = rng.choice([0.0, 5.0, 10.0], size=L, p=[0.7, 0.2, 0.1])
+        else:
+            dscto = np.where(rng.random(L) < 0.05, 5.0, 0.0)
+        d["l_pu"], d["l_dscto"] = pu, dscto
+        d["l_neto"] = np.round(d["l_units"] * pu * (1 - dscto / 100), 2)
+
+    def _fix_returns(self, d: dict[str, Any]) -> None:
+        """Lines of each return: one or two lines of its source, part of the units."""
+        rng = self.rng
+        ret = np.flatnonzero(d["tipo"] == "D")
+        if len(ret) == 0:
+            d["l_pos"] = _positions(d["l_doc"])
+            d["l_dev"] = np.zeros(len(d["l_doc"]))
+            return
+        src = d["src"][ret]
+        starts = np.concatenate([[0], np.cumsum(d["nl"])[:-1]])
+        take = np.minimum(d["nl"][src], 1 + (rng.random(len(ret)) < 0.3))
+        r_doc = np.repeat(ret, take)
+        src_line = (
+            np.repeat(starts[src], take) + _positions(np.repeat(np.arange(len(ret)), take)) - 1
+        )
+        frac = rng.uniform(0.2, 1.0, len(r_doc))
+        su = d["l_units"][src_line]
+        integral = np.isin(self.unidad[d["l_art"][src_line]], ["PIEZA", "LITRO"])
+        units = np.where(integral, np.maximum(1, np.ceil(su * frac)), np.round(su * frac, 3))
+        units = np.minimum(units, su)
+        pu, dscto = d["l_pu"][src_line], d["l_dscto"][src_line]
+        dev = np.zeros(len(d["l_doc"]))
+        np.add.at(dev, src_line, units)
+        # append the return lines and re-sort lines by document
+        cat_ = np.concatenate
+        d["l_doc"] = cat_([d["l_doc"], r_doc])
+        d["l_art"] = cat_([d["l_art"], d["l_art"][src_line]])
+        d["l_units"] = cat_([d["l_units"], units])
+        d["l_pu"] = cat_([d["l_pu"], pu])
+        d["l_dscto"] = cat_([d["l_dscto"], dscto])
+        d["l_neto"] = cat_([d["l_neto"], np.round(units * pu * (1 - dscto / 100), 2)])
+        dev = cat_([dev, np.zeros(len(r_doc))])
+        order = np.argsort(d["l_doc"], kind="stable")
+        for k in ("l_doc", "l_art", "l_units", "l_pu", "l_dscto", "l_neto"):
+            d[k] = d[k][order]
+        d["l_dev"] = dev[order]
+        d["nl"] = np.bincount(d["l_doc"], minlength=len(d["day"]))
+        d["l_pos"] = _positions(d["l_doc"])
+
+    def _global_facturas(self, pv: dict[str, Any]) -> None:
+        """PV global facturas (tipo F): per almacén and closed month, walk-in tickets by article.
+
+        Their tickets are already counted, so the reader must skip them.
+        """
+        doc = pv["l_doc"]
+        month_of_day = (self.start + np.arange(DAYS).astype("timedelta64[D]")).astype(
+            "datetime64[M]"
+        )
+        m0 = month_of_day[0]
+        mi = (month_of_day - m0).astype(int)
+        last_month = mi[-1]
+        ok = (
+            (pv["tipo"][doc] == "V")
+            & (pv["estatus"][doc] != "C")
+            & (pv["cli"][doc] == 0)
+            & (mi[pv["day"][doc]] < last_month)
+        )
+        if not ok.any():
+            return
+        key_doc = pv["alm"][doc[ok]] * 1000 + mi[pv["day"][doc[ok]]]
+        art = pv["l_art"][ok]
+        keys, inv = np.unique(np.stack([key_doc, art]), axis=1, return_inverse=True)
+        units = np.bincount(inv, weights=pv["l_units"][ok])
+        neto = np.round(np.bincount(inv, weights=pv["l_neto"][ok]), 2)
+        gdocs, g_of_line = np.unique(keys[0], return_inverse=True)
+        n_g = len(gdocs)
+        # date: last day of the month, 21:30
+        g_month = m0 + (gdocs % 1000).astype("timedelta64[M]")
+        g_day = (
+            (g_month + np.timedelta64(1, "M")).astype("datetime64[D]")
+            - np.timedelta64(1, "D")
+            - self.start
+        ).astype(int)
+        base = len(pv["day"])
+        add = {
+            "day": g_day,
+            "secs": np.full(n_g, 21 * 3600 + 1800),
+            "tipo": np.full(n_g, "F"),
+            "cli": np.zeros(n_g, dtype=np.int64),
+            "alm": gdocs // 1000,
+            "estatus": np.full(n_g, "N"),
+            "src": np.full(n_g, -1),
+            "cancel_secs": np.full(n_g, -1, dtype=np.int64),
+            "mod_extra": np.full(n_g, -1, dtype=np.int64),
+        }
+        for k, v in add.items():
+            pv[k] = np.concatenate([pv[k], v.astype(pv[k].dtype)])
+        l_doc = base + g_of_line
+        cat_ = np.concatenate
+        pv["l_doc"] = cat_([pv["l_doc"], l_doc])
+        pv["l_art"] = cat_([pv["l_art"], keys[1]])
+        pv["l_units"] = cat_([pv["l_units"], np.round(units, 5)])
+        pv["l_pu"] = cat_([pv["l_pu"], np.round(neto / units, 6)])
+        pv["l_dscto"] = cat_([pv["l_dscto"], np.zeros(len(l_doc))])
+        pv["l_neto"] = cat_([pv["l_neto"], neto])
+        pv["l_dev"] = cat_([pv["l_dev"], np.zeros(len(l_doc))])
+        pv["nl"] = np.bincount(pv["l_doc"], minlength=len(pv["day"]))
+        order = np.argsort(pv["l_doc"], kind="stable")
+        for k in ("l_doc", "l_art", "l_units", "l_pu", "l_dscto", "l_neto", "l_dev"):
+            pv[k] = pv[k][order]
+        pv["l_pos"] = _positions(pv["l_doc"])
+
+    def _totals(self, d: dict[str, Any]) -> None:
+        n = len(d["day"])
+        d["neto"] = np.round(np.bincount(d["l_doc"], weights=d["l_neto"], minlength=n), 2)
+        d["impuestos"] = np.round(d["neto"] * IVA, 2)
+        gross = np.round(d["l_units"] * d["l_pu"], 2)
+        d["dscto_imp"] = np.round(
+            np.bincount(d["l_doc"], weights=gross - d["l_neto"], minlength=n), 2
+        )
+
+    def _assign_ids(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
+        """Documents and their lines take ids from ID_DOCTOS in creation order, interleaved."""
+        created = np.concatenate([ve["day"] * 86400 + ve["secs"], pv["day"] * 86400 + pv["secs"]])
+        nl = np.concatenate([ve["nl"], pv["nl"]])
+        n_ve = len(ve["day"])
+        order = np.argsort(created, kind="stable")
+        pos = np.empty(len(created), dtype=np.int64)
+        steps = 1 + nl[order]
+        pos[order] = np.concatenate([[0], np.cumsum(steps)[:-1]])
+        block = self.ids.take(int(steps.sum()))
+        for d, offset in ((ve, 0), (pv, n_ve)):
+            p = pos[offset : offset + len(d["day"])]
+            d["id"] = block[p]
+            d["l_id"] = block[p[d["l_doc"]] + d["l_pos"]]
+            # folios: per type, sequential in creation order
+            folio = np.empty(len(d["day"]), dtype=object)
+            prefixes = {
+                "VE": {"F": "FA", "R": "RE", "C": "CO", "P": "PE", "D": "DV"},
+                "PV": {"V": "TK", "D": "DT", "F": "FG"},
+            }[d["mod"]]
+            c = d["day"] * 86400 + d["secs"]
+            for t, pre in prefixes.items():
+                idx = np.flatnonzero(d["tipo"] == t)
+                if len(idx) == 0:
+                    continue
+                ordered = idx[np.argsort(c[idx], kind="stable")]
+                folio[ordered] = np.char.add(
+                    pre, np.char.zfill(np.arange(1, len(idx) + 1).astype(str), 7)
+                )
+            d["folio"] = folio
+
+    def _suspend_articles(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
+        """Suspend ~4% of the articles, among slow ones whose last sale is old (or never sold)."""
+        rng = self.rng
+        last = np.full(self.n_art, -1)
+        for d in (ve, pv):
+            np.maximum.at(last, d["l_art"], d["day"][d["l_doc"]])
+        cand = np.flatnonzero(
+            (last < DAYS - 60) & (self.art_rank > self.n_art * 0.3) & (self.launch == 0)
+        )
+        k = min(len(cand), max(2, int(self.n_art * 0.04)))
+        sus = rng.choice(cand, size=k, replace=False) if k else np.zeros(0, dtype=np.int64)
+        fday = np.where(
+            last[sus] >= 0, last[sus] + rng.integers(7, 45, k), rng.integers(0, DAYS - 30, k)
+        )
+        self.suspended = np.zeros(self.n_art, dtype=bool)
+        self.suspended[sus] = True
+        self.fecha_susp = np.full(self.n_art, np.datetime64("NaT"), dtype="datetime64[D]")
+        self.fecha_susp[sus] = self.start + np.minimum(fday, DAYS - 1).astype("timedelta64[D]")
+        self._emit_articulos()
+
+    def _emit_articulos(self) -> None:
+        rng, n = self.rng, self.n_art
+        created = _ts(
+            np.where(
+                self.launch > 0, self.launch - rng.integers(3, 30, n), -rng.integers(30, 1500, n)
+            ),
+            self.start,
+            rng.integers(9 * 3600, 18 * 3600, n),
+        )
+        modified = np.maximum(
+            created, _ts(rng.integers(0, DAYS, n), self.start, rng.integers(9 * 3600, 18 * 3600, n))
+        )
+        modified = np.where(
+            self.suspended,
+            self.fecha_susp.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s"),
+            modified,
+        )
+        notas: list[str | None] = [None] * n
+        for i in np.flatnonzero(rng.random(n) < 0.2).tolist():
+            notas[i] = f"{self.art_names[i]}. Garantía de 30 días; pregunte por precio de mayoreo."
+        self.t["ARTICULOS"] = {
+            "ARTICULO_ID": self.art_ids,
+            "NOMBRE": self.art_names,
+            "LINEA_ARTICULO_ID": self.t["LINEAS_ARTICULOS"]["LINEA_ARTICULO_ID"][self.a_linea],
+            "ESTATUS": np.where(self.suspended, "S", "A").tolist(),
+            "CAUSA_SUSP": [
+                str(rng.choice(cat.CAUSAS_SUSP_ART)) if s else None for s in self.suspended
+            ],
+            "FECHA_SUSP": self.fecha_susp,
+            "ES_ALMACENABLE": ["S"] * n,
+            "ES_JUEGO": ["N"] * n,
+            "UNIDAD_VENTA": self.unidad.tolist(),
+            "UNIDAD_COMPRA": self.unidad.tolist(),
+            "FACTOR_VENTA": np.ones(n),
+            "NOTAS_VENTAS": notas,
+            "COSTO_ULTIMA_COMPRA": self.costo,
+            "USUARIO_CREADOR": ["SYSDBA"] * n,
+            "FECHA_HORA_CREACION": created,
+            "USUARIO_ULT_MODIF": ["SYSDBA"] * n,
+            "FECHA_HORA_ULT_MODIF": modified,
+        }
+
+    def _emit_docs(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
+        rng = self.rng
+        for d in (ve, pv):
+            n = len(d["day"])
+            created_abs = d["day"] * 86400 + d["secs"]
+            modified_abs = np.maximum(created_abs, np.maximum(d["cancel_secs"], d["mod_extra"]))
+            # a few documents were edited a little after being captured
+            edited = rng.random(n) < 0.05
+            modified_abs = np.where(
+                edited,
+                np.minimum(modified_abs + rng.integers(60, 7200, n), DAYS * 86400 - 1),
+                modified_abs,
+            )
+            start_s = self.start.astype("datetime64[s]")
+            d["created"] = start_s + created_abs.astype("timedelta64[s]")
+            d["modified"] = start_s + modified_abs.astype("timedelta64[s]")
+            d["cancelled"] = np.where(
+                d["cancel_secs"] >= 0,
+                start_s + d["cancel_secs"].astype("timedelta64[s]"),
+                np.datetime64("NaT"),
+            )
+            d["fecha"] = self.start + d["day"].astype("timedelta64[D]")
+            order = np.argsort(d["id"], kind="stable")
+            d["order"] = order
+            d["l_order"] = np.argsort(d["l_id"], kind="stable")
+
+        cli_id = np.concatenate([self.cli_ids, [0]])  # index -1 → 0 → NULL below
+        # DOCTOS_VE
+        o, lo = ve["order"], ve["l_order"]
+        n = len(o)
+        users = _USERS[rng.integers(0, 3, n)]
+        cancelled = ve["cancelled"][o]
+        self.t["DOCTOS_VE"] = {
+            "DOCTO_VE_ID": ve["id"][o],
+            "TIPO_DOCTO": ve["tipo"][o].tolist(),
+            "SUBTIPO_DOCTO": ["N"] * n,
+            "FOLIO": ve["folio"][o].tolist(),
+            "FECHA": ve["fecha"][o],
+            "CLAVE_CLIENTE": self.cli_claves[ve["cli"][o]].tolist(),
+            "CLIENTE_ID": cli_id[ve["cli"][o]],
+            "DIR_CLI_ID": [None if x < 0 else x for x in self.cli_dir[ve["cli"][o]].tolist()],
+            "ALMACEN_ID": self.alm_ids[ve["alm"][o]],
+            "MONEDA_ID": np.ones(n, dtype=np.int64),
+            "TIPO_CAMBIO": np.ones(n),
+            "ESTATUS": ve["estatus"][o].tolist(),
+            "APLICADO": np.where(np.isin(ve["tipo"][o], ["C", "P"]), "N", "S").tolist(),
+            "IMPORTE_NETO": ve["neto"][o],
+            "TOTAL_IMPUESTOS": ve["impuestos"][o],
+            "TOTAL_RETENCIONES": np.zeros(n),
+            "DSCTO_IMPORTE": ve["dscto_imp"][o],
+            "COND_PAGO_ID": self.cond_pago[rng.integers(0, 3, n)],
+            "VENDEDOR_ID": self.vendedores[rng.integers(0, len(self.vendedores), n)],
+            "USO_CFDI": np.where(ve["tipo"][o] == "F", "G01", None).tolist(),
+            "METODO_PAGO_SAT": np.where(ve["tipo"][o] == "F", "PUE", None).tolist(),
+            "USUARIO_CREADOR": users.tolist(),
+            "FECHA_HORA_CREACION": ve["created"][o],
+            "USUARIO_ULT_MODIF": users.tolist(),
+            "FECHA_HORA_ULT_MODIF": ve["modified"][o],
+            "USUARIO_CANCELACION": np.where(np.isnat(cancelled), None, users).tolist(),
+            "FECHA_HORA_CANCELACION": cancelled,
+        }
+        self.t["DOCTOS_VE_DET"] = {
+            "DOCTO_VE_DET_ID": ve["l_id"][lo],
+            "DOCTO_VE_ID": ve["id"][ve["l_doc"][lo]],
+            "CLAVE_ARTICULO": self.sku[ve["l_art"][lo]].tolist(),
+            "ARTICULO_ID": self.art_ids[ve["l_art"][lo]],
+            "UNIDADES": ve["l_units"][lo],
+            "UNIDADES_SURT_DEV": ve["l_dev"][lo],
+            "PRECIO_UNITARIO": ve["l_pu"][lo],
+            "PCTJE_DSCTO": ve["l_dscto"][lo],
+            "PRECIO_TOTAL_NETO": ve["l_neto"][lo],
+            "POSICION": ve["l_pos"][lo],
+        }
+        # DOCTOS_PV
+        o, lo = pv["order"], pv["l_order"]
+        n = len(o)
+        alm = pv["alm"][o]
+        users = _USERS[3 + alm % 3]
+        cancelled = pv["cancelled"][o]
+        cli = pv["cli"][o]
+        hora = np.char.add(
+            np.char.add(np.char.zfill((pv["secs"][o] // 3600).astype(str), 2), ":"),
+            np.char.add(
+                np.char.add(np.char.zfill((pv["secs"][o] // 60 % 60).astype(str), 2), ":"),
+                np.char.zfill((pv["secs"][o] % 60).astype(str), 2),
+            ),
+        )
+        self.t["DOCTOS_PV"] = {
+            "DOCTO_PV_ID": pv["id"][o],
+            "CAJA_ID": self.cajas[alm],
+            "CAJERO_ID": self.cajeros[alm, rng.integers(0, 2, n)],
+            "TIPO_DOCTO": pv["tipo"][o].tolist(),
+            "FOLIO": pv["folio"][o].tolist(),
+            "FECHA": pv["fecha"][o],
+            "HORA": hora.tolist(),
+            "CLAVE_CLIENTE": [
+                None if c < 0 else k
+                for c, k in zip(cli.tolist(), self.cli_claves[cli].tolist(), strict=True)
+            ],
+            "CLIENTE_ID": [
+                None if c < 0 else v
+                for c, v in zip(cli.tolist(), cli_id[cli].tolist(), strict=True)
+            ],
+            "ALMACEN_ID": self.alm_ids[alm],
+            "VENDEDOR_ID": self.vendedores[rng.integers(0, len(self.vendedores), n)],
+            "MONEDA_ID": np.ones(n, dtype=np.int64),
+            "IMPUESTO_INCLUIDO": ["S"] * n,
+            "ESTATUS": pv["estatus"][o].tolist(),
+            "APLICADO": ["S"] * n,
+            "IMPORTE_NETO": pv["neto"][o],
+            "TOTAL_IMPUESTOS": pv["impuestos"][o],
+            "USUARIO_CREADOR": users.tolist(),
+            "FECHA_HORA_CREACION": pv["created"][o],
+            "USUARIO_ULT_MODIF": users.tolist(),
+            "FECHA_HORA_ULT_MODIF": pv["modified"][o],
+            "USUARIO_CANCELACION": np.where(np.isnat(cancelled), None, users).tolist(),
+            "FECHA_HORA_CANCELACION": cancelled,
+        }
+        self.t["DOCTOS_PV_DET"] = {
+            "DOCTO_PV_DET_ID": pv["l_id"][lo],
+            "DOCTO_PV_ID": pv["id"][pv["l_doc"][lo]],
+            "CLAVE_ARTICULO": self.sku[pv["l_art"][lo]].tolist(),
+            "ARTICULO_ID": self.art_ids[pv["l_art"][lo]],
+            "UNIDADES": pv["l_units"][lo],
+            "UNIDADES_DEV": pv["l_dev"][lo],
+            "PRECIO_UNITARIO": pv["l_pu"][lo],
+            "PRECIO_UNITARIO_IMPTO": np.round(pv["l_pu"][lo] * (1 + IVA), 6),
+            "PCTJE_DSCTO": pv["l_dscto"][lo],
+            "PRECIO_TOTAL_NETO": pv["l_neto"][lo],
+            "POSICION": pv["l_pos"][lo],
+        }
+
+    # -- stock: SALDOS_IN and NIVELES_ARTICULOS ------------------------------------------------
+    def _saldos(self) -> None:
+        rng = self.rng
+        A, W = self.n_art, len(self.alm_ids)
+        months = (self.start + np.arange(DAYS).astype("timedelta64[D]")).astype("datetime64[M]")
+        m0 = months[0]
+        mi_of_day = (months - m0).astype(int)
+        M = int(mi_of_day[-1]) + 1
+        sales = np.zeros(A * W * M)
+        rets = np.zeros(A * W * M)
+        for d in (self.ve, self.pv):
+            doc = d["l_doc"]
+            tipo, est = d["tipo"][doc], d["estatus"][doc]
+            live = est != "C"
+            idx = (d["l_art"] * W + d["alm"][doc]) * M + mi_of_day[d["day"][doc]]
+            out = (
+                live & ((tipo == "F") | (tipo == "R") | (tipo == "V"))
+                if d["mod"] == "VE"
+                else live & (tipo == "V")
+            )
+            sales += np.bincount(idx[out], weights=d["l_units"][out], minlength=A * W * M)
+            back = live & (tipo == "D")
+            rets += np.bincount(idx[back], weights=d["l_units"][back], minlength=A * W * M)
+        sales = sales.reshape(A * W, M)
+        rets = rets.reshape(A * W, M)
+
+        integral = np.repeat(np.isin(self.unidad, ["PIEZA", "LITRO"]), W)
+        rate = sales.sum(axis=1) / max(1.0, M - 0.5)
+        sold = rate > 0
+
+        def rnd(x: np.ndarray) -> np.ndarray:
+            return np.where(integral, np.ceil(x - 1e-9), np.round(x, 2))
+
+        mn = rnd(rate * 0.6)
+        rp = np.maximum(rnd(rate * 1.0), np.where(sold, 1, 0))
+        mx = np.maximum(rnd(rate * 2.5), rp + np.where(sold, 1, 0))
+        # dead stock: never sold in this almacén but some units sit there
+        dead = ~sold & (rng.random(A * W) < 0.35)
+        opening = np.where(
+            sold,
+            rnd(rng.uniform(1.0, 2.5, A * W) * rate),
+            np.where(dead, rng.integers(1, 6, A * W), 0),
+        ).astype(float)
+        r = rng.random(A * W)
+        starve = sold & (r < 0.06)  # purchases stopped in the last months: sold out
+        zero = sold & (r >= 0.06) & (r < 0.10)  # the last units left as an adjustment: stock-out
+        low = sold & (r >= 0.10) & (r < 0.24) & (mn >= 2)  # ends between 1 and min − 1
+        ent = rets.copy()  # returns come back into stock
+        sal = sales.copy()
+        ent[:, 0] += opening
+        stock = opening.copy()
+        for m in range(M):
+            allow = ~(starve & (m >= M - 3))
+            buy = np.where(allow & sold & (stock <= rp), mx - stock, 0.0)
+            buy = np.maximum(buy, 0)
+            ent[:, m] += buy
+            stock = np.round(stock + buy + rets[:, m] - sales[:, m], 5)
+            short = np.where(stock < 0, -stock, 0.0)  # urgent purchase to cover what was sold
+            ent[:, m] += short
+            stock = np.round(stock + short, 5)
+        # stock-outs and low stock: the units over the target leave as an adjustment (merma)
+        target = np.where(
+            integral,
+            np.floor(rng.uniform(1, np.maximum(mn, 1.0))),
+            np.round(rng.uniform(0.1, 1) * mn, 2),
+        )
+        adjust = np.where(zero, stock, np.where(low & (stock > target), stock - target, 0.0))
+        sal[:, M - 1] += adjust
+        stock = stock - adjust
+        ent = np.round(ent, 5)
+        sal = np.round(sal, 5)
+        cell, mon = np.nonzero((ent != 0) | (sal != 0))
+        art, alm = cell // W, cell % W
+        month = m0 + mon.astype("timedelta64[M]")
+        year = month.astype("datetime64[Y]").astype(int) + 1970
+        mes = (month - month.astype("datetime64[Y]")).astype(int) + 1
+        last_day = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        last_day = np.minimum(last_day, self.end64)
+        ultimo = (last_day - last_day.astype("datetime64[M]")).astype(int) + 1
+        cost = self.costo[art]
+        e, s = ent[cell, mon], sal[cell, mon]
+        self.t["SALDOS_IN"] = {
+            "ARTICULO_ID": self.art_ids[art],
+            "ALMACEN_ID": self.alm_ids[alm],
+            "ANO": year,
+            "MES": mes,
+            "ULTIMO_DIA": ultimo,
+            "ENTRADAS_UNIDADES": e,
+            "SALIDAS_UNIDADES": s,
+            "ENTRADAS_COSTO": np.round(e * cost, 2),
+            "SALIDAS_COSTO": np.round(s * cost, 2),
+        }
+        # levels: most article × almacén pairs that move (or hold stock) have a row
+        has = (sold | dead) & (rng.random(A * W) < 0.95)
+        cells = np.flatnonzero(has)
+        loc = np.char.add(
+            np.char.add(
+                np.char.add("P", np.char.zfill(rng.integers(1, 25, len(cells)).astype(str), 2)),
+                np.char.add("-E", rng.integers(1, 9, len(cells)).astype(str)),
+            ),
+            np.char.add("-N", rng.integers(1, 6, len(cells)).astype(str)),
+        )
+        self.t["NIVELES_ARTICULOS"] = {
+            "ARTICULO_ID": self.art_ids[cells // W],
+            "ALMACEN_ID": self.alm_ids[cells % W],
+            "INVENTARIO_MINIMO": mn[cells],
+            "PUNTO_REORDEN": rp[cells],
+            "INVENTARIO_MAXIMO": mx[cells],
+            "LOCALIZACION": [
+                None if r < 0.1 else v
+                for r, v in zip(rng.random(len(cells)).tolist(), loc.tolist(), strict=True)
+            ],
+        }
+        self.final_stock = np.round(stock, 5).reshape(A, W)
+
+
+def _positions(doc: np.ndarray) -> np.ndarray:
+    """1-based position of each line inside its document (lines grouped by document)."""
+    n = len(doc)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.r_[True, doc[1:] != doc[:-1]]
+    idx = np.arange(n)
+    first = np.maximum.accumulate(np.where(start, idx, 0))
+    return idx - first + 1
+
+
+# ----------------------------------------------------------------------------------------------
+# SQLite loading and DemoSource
+
+
+def load_sqlite(data: DemoData, conn: sqlite3.Connection | None = None) -> sqlite3.Connection:
+    """Create the Microsip tables in a SQLite connection (in memory by default) and fill them."""
+    conn = conn or sqlite3.connect(":memory:", check_same_thread=False)
+    cur = conn.cursor()
+    for stmt in ddl("sqlite", indexes=False):
+        cur.execute(stmt)
+    for table in TABLE_ORDER:
+        cols = data.columns(table)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        cur.executemany(sql, data.rows(table))
+    for stmt in ddl("sqlite", indexes=True):
+        if stmt.startswith("CREATE INDEX"):
+            cur.execute(stmt)
+    conn.commit()
+    return conn
+
+
+class DemoSource(MicrosipReader):
+    """The demo ERP as an ``ErpSource``: the generated Microsip tables in an in-memory SQLite
+    database, read by ``MicrosipReader`` with the same SQL as a real Microsip database.
+    """
+
+    def __init__(
+        self,
+        *,
+        scale: float = 1.0,
+        seed: int = 7,
+        end_date: date | None = None,
+        batch_size: int = 5_000,
+        **reader_options: Any,
+    ) -> None:
+        self.data = generate(scale=scale, seed=seed, end_date=end_date)
+        super().__init__(
+            load_sqlite(self.data),
+            batch_size=batch_size,
+            name="demo",
+            description=(
+                f"ERP de demostración (escala {scale:g}, semilla {seed}, "
+                f"hasta {self.data.end_date:%d/%m/%Y})"
+            ),
+            **reader_options,
+        )
+
+
+def demo_now(end_date: date | None = None) -> datetime:
+    """The end of the demo's last day (a convenient 'now' for watermarks in tests)."""
+    d = end_date or date.today()
+    return datetime(d.year, d.month, d.day, 23, 59, 59)
