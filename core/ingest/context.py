@@ -11,6 +11,8 @@ from core.ingest.clean import MONTHS, parse_date
 
 _STORE_WORDS = r"sucursal|suc|tienda|almac[eé]n|alm|bodega|store|branch"
 _TITLE_STORE = re.compile(rf"^\s*(?:{_STORE_WORDS})\b\.?\s*[:#\-]?\s*(.*)$", re.IGNORECASE)
+# Inside a longer title ("Inventario Sucursal: Plaza Sol") only with a colon.
+_TITLE_STORE_IN = re.compile(rf"\b(?:{_STORE_WORDS})\b\.?\s*:\s*(.+)$", re.IGNORECASE)
 _STOP_AFTER = re.compile(
     r"\s+(?:del|desde|periodo|per[ií]odo|fecha|al|corte|reporte|inventario|existencias|ventas)\b.*$"
     r"|\s{2,}.*$",
@@ -46,7 +48,7 @@ def store_from_titles(rows: list[list[Any]]) -> str | None:
     for row in rows:
         cells = [c.strip() if isinstance(c, str) else "" for c in row]
         for i, cell in enumerate(cells):
-            m = _TITLE_STORE.match(cell)
+            m = _TITLE_STORE.match(cell) or _TITLE_STORE_IN.search(cell)
             if not m:
                 continue
             value = m.group(1)
@@ -54,6 +56,11 @@ def store_from_titles(rows: list[list[Any]]) -> str | None:
                 value = next((c for c in cells[i + 1:] if c), "")
             value = _STOP_AFTER.sub("", value)
             if (found := _nice(value)) is not None:
+                return found
+    # A title like "Ventas Tienda Oriente": the words after the store keyword.
+    for row in rows:
+        for cell in row:
+            if isinstance(cell, str) and (found := store_from_name(cell.strip() + ".")):
                 return found
     return None
 

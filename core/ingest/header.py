@@ -159,12 +159,12 @@ def find_header(head: list[list[Any]], merged: list[tuple[int, int, int, int]] |
     """The row (or pair of rows) among the first ones that names the most known fields."""
     merged = merged or []
     texts = [_text_cells(r) for r in head]
+    singles = [HeaderGuess(r, r, row, match_columns(row)) for r, row in enumerate(texts)]
     best: HeaderGuess | None = None
     for r, row in enumerate(texts):
         if sum(1 for c in row if c) < 2:
             continue
-        single = HeaderGuess(r, r, row, match_columns(row))
-        cand = single
+        cand = singles[r]
         if r + 1 < len(texts):
             upper = _fill_merged(row, r, merged)
             lower = texts[r + 1]
@@ -173,8 +173,10 @@ def find_header(head: list[list[Any]], merged: list[tuple[int, int, int, int]] |
             lower = lower + [""] * (width - len(lower))
             labels = [" ".join(x for x in (u, lo) if x) for u, lo in zip(upper, lower, strict=True)]
             pair = HeaderGuess(r, r + 1, labels, match_columns(labels))
-            # A two-row header only when the second row adds fields (not just a first data row).
-            if pair.score > single.score and not any(_looks_like_data(c) for c in head[r + 1]):
+            # A two-row header only when it names more fields than either row alone, and its
+            # second row is not data.
+            if (pair.score > max(cand.score, singles[r + 1].score)
+                    and not any(_looks_like_data(c) for c in head[r + 1])):
                 cand = pair
         if best is None or cand.score > best.score:
             best = cand

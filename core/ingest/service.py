@@ -88,7 +88,8 @@ def process_upload(
     mapping: Mapping[str, int] | None = None,
     unknown: str = "create",
 ) -> dict[str, Any]:
-    """Job body: analyse and load a staged file; the staged copy is removed afterwards."""
+    """Job body: analyse and load a staged file; the staged copy is removed once settled."""
+    from core.db import dialect_name
     from core.jobs import report_progress
 
     staged = Path(path)
@@ -98,12 +99,16 @@ def process_upload(
         report_progress(0.02, "Leyendo el archivo")
         pv = preview_upload(user, data, filename, kind=kind, store=store, mapping=mapping)
         if pv.problems:
+            staged.unlink(missing_ok=True)
             return pv.summary("refused", pv.problems[0]) | {"status": "failed"}
-        result = load_preview(user, pv, data, unknown=unknown,
-                              progress=lambda p, m: report_progress(0.1 + 0.9 * p, m))
-        return pv.summary(result.status, result.message) | {"result": result.as_json()}
+        report_progress(0.3, "Escribiendo en la base de datos")
+        # SQLite has one writer: a progress row written beside the load's transaction would wait on it.
+        progress = None if dialect_name() == "sqlite" else (lambda p, m: report_progress(0.3 + 0.7 * p, m))
+        result = load_preview(user, pv, data, unknown=unknown, progress=progress)
     except IngestError as exc:
         # A file that cannot load will not load on a retry either: fail without retrying.
-        return {"status": "failed", "message": exc.message}
-    finally:
         staged.unlink(missing_ok=True)
+        return {"status": "failed", "message": exc.message}
+    # Other errors propagate (and the staged file stays) so that core.jobs can retry.
+    staged.unlink(missing_ok=True)
+    return pv.summary(result.status, result.message) | {"result": result.as_json(), "rows_ok": result.rows_ok}
