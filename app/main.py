@@ -38,7 +38,7 @@ if user is None:
 
 with st.sidebar:
     st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]} · {user.email}")
-    if st.button("Cerrar sesión", key="logout", icon=":material/logout:"):
+    if st.button("Cerrar sesión", key="cerrar_sesion", icon=":material/logout:"):
         auth.logout()
 
 pages = [st.Page(ROOT / spec.path, title=spec.title, icon=spec.icon)

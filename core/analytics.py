@@ -189,7 +189,7 @@ def filter_options(user: User) -> dict[str, Any]:
     with db.get_engine().connect() as conn:
         almacenes = [dict(r) for r in conn.execute(
             select(A.c.id, A.c.nombre).where(A.c.activo.is_(True)).order_by(A.c.nombre)).mappings()]
-        categorias = list(conn.scalars(select(distinct(P.c.categoria))
+        categorias = list(conn.scalars(select(P.c.categoria).distinct()
                                        .where(P.c.categoria.is_not(None)).order_by(P.c.categoria)))
         first, last = conn.execute(select(func.min(V.c.fecha), func.max(V.c.fecha))).one()
     return {"almacenes": almacenes, "categorias": categorias,

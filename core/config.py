@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Values that must never reach production: the defaults below and the usual suspects.
 PLACEHOLDERS = {"", "changeme", "cambiame", "secret", "password", "admin", "masterkey",
-                "dev-cookie-key-cambiame", "Admin1234!"}
+                "dev-cookie-key-cambiame-en-produccion", "Admin1234!"}
 
 
 class SettingsError(ValueError):
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
 
-    cookie_key: str = "dev-cookie-key-cambiame"
+    cookie_key: str = "dev-cookie-key-cambiame-en-produccion"
     admin_email: str = "admin@devcompras.mx"
     admin_password: str = "Admin1234!"
 

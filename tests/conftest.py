@@ -13,6 +13,7 @@ from sqlalchemy import delete
 PG_ADMIN_URL = os.environ.get("DEVCOMPRAS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_PASSWORD = "Demo1234!"
 BACKEND = os.environ.get("DEVCOMPRAS_TEST_DB", "sqlite")
+DEMO_TEST_SCALE = 0.1
 
 
 def _pg_url(dbname: str) -> str:
@@ -46,6 +47,7 @@ def test_environment(database_url: str, tmp_path_factory: pytest.TempPathFactory
         "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
         "APP_ENV": "development",
         "ERP_SOURCE": "demo",
+        "DEMO_SCALE": str(DEMO_TEST_SCALE),
     })
     for name in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         os.environ.pop(name, None)
@@ -70,13 +72,9 @@ def engine(test_environment: None, database_url: str):
 @pytest.fixture
 def clean_db(engine) -> Iterator[None]:
     """Empty every data table (accounts and data-version counters stay)."""
-    from core.models import metadata
-
-    keep = {"users", "data_versions"}
     with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table.name not in keep:
-                conn.execute(delete(table))
+        for table in reversed(metadata_tables()):
+            conn.execute(delete(table))
     yield
 
 
@@ -91,3 +89,31 @@ def users(engine) -> dict:
         made[role] = core_users.get_user(email) or core_users.create_user(
             None, email=email, name=f"Prueba {role}", role=role, password=TEST_PASSWORD)
     return made
+
+
+@pytest.fixture
+def demo_data(engine) -> bool:
+    """The demo ERP at a small scale, loaded through the sync path (again if a test emptied it)."""
+    from sqlalchemy import func, select
+
+    from core.models import erp_almacenes, erp_ventas
+    from core.setup import init_db, seed_demo
+
+    with engine.connect() as conn:
+        ventas = conn.scalar(select(func.count()).select_from(erp_ventas).where(erp_ventas.c.origen != "EXCEL"))
+        almacenes = conn.scalar(select(func.count()).select_from(erp_almacenes))
+    if ventas < 1000 or almacenes < 3:
+        with engine.begin() as conn:
+            for table in reversed(metadata_tables()):
+                conn.execute(delete(table))
+        init_db()
+        report = seed_demo(DEMO_TEST_SCALE)
+        assert report.as_json()["status"] == "completed", report.as_json()
+    return True
+
+
+def metadata_tables() -> list:
+    """Data tables in dependency order (accounts and data versions excluded)."""
+    from core.models import metadata
+
+    return [t for t in metadata.sorted_tables if t.name not in {"users", "data_versions"}]

@@ -11,7 +11,7 @@ def test_development_accepts_defaults(monkeypatch):
 
 
 @pytest.mark.parametrize("cookie,password,named", [
-    ("dev-cookie-key-cambiame", "una-clave-larga-y-buena", "COOKIE_KEY"),
+    ("dev-cookie-key-cambiame-en-produccion", "una-clave-larga-y-buena", "COOKIE_KEY"),
     ("x" * 40, "Admin1234!", "ADMIN_PASSWORD"),
     ("corta", "una-clave-larga-y-buena", "COOKIE_KEY"),
 ])
