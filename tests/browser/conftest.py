@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_app(demo_data, users, tmp_path_factory) -> Iterator[str]:
+def live_app(engine, users, tmp_path_factory) -> Iterator[str]:
     """Base URL of the app served on a free port against the test database."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"

@@ -1,0 +1,50 @@
+"""In a real Chromium: log in through the form, see the dashboard's KPIs, stay logged in after a reload."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.ui import money, number
+from core import analytics
+from tests.browser.conftest import login_in_browser
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _kpis(page) -> dict[str, str]:
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    values = page.get_by_test_id("stMetricValue").all_inner_texts()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+
+
+def test_login_shows_dashboard_kpis_and_cookie_keeps_session(demo_data, live_app, page, users):
+    login_in_browser(page, live_app, users["viewer"].email, TEST_PASSWORD)
+    shown = _kpis(page)
+    options = analytics.filter_options(users["viewer"])
+    end = options["ultima_venta"]
+    f = analytics.DashboardFilter(end - timedelta(days=29), end)
+    d = analytics.dashboard(users["viewer"], f)
+    assert shown["Ventas"] == money(d.ventas.importe)
+    assert shown["Unidades"] == number(d.ventas.unidades)
+    assert shown["Productos bajo mínimo"] == number(d.bajo_minimo)
+    assert shown["Valor del inventario"] == money(d.valor_inventario)
+    charts = page.locator(".js-plotly-plot")
+    charts.first.wait_for()
+    page.mouse.wheel(0, 3000)  # the lower charts draw once scrolled into view
+    charts.nth(3).wait_for()
+    assert page.locator(".js-plotly-plot .bars path, .js-plotly-plot .fills path").count() > 0
+
+    page.reload()
+    page.get_by_role("button", name="Cerrar sesión").wait_for()
+    assert _kpis(page)["Ventas"] == money(d.ventas.importe)
+
+
+def test_wrong_password_in_browser(demo_data, live_app, page, users):
+    page.goto(live_app)
+    page.get_by_label("Correo electrónico").first.fill(users["user"].email)
+    page.get_by_label("Contraseña").first.fill("equivocada")
+    page.get_by_role("button", name="Entrar").click()
+    page.get_by_text("Correo o contraseña incorrectos.").wait_for()
+    assert page.get_by_test_id("stMetricValue").count() == 0
