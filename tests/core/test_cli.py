@@ -1,0 +1,68 @@
+"""`python -m core …` as operators and cron run it: exit codes, Spanish messages, JSON last line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.fixture
+def scratch_env(tmp_path):
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "STORAGE_DIR": str(tmp_path)}
+
+
+def test_seed_demo_json_reports_counts(scratch_env):
+    done = run_cli("seed-demo", "--scale", "0.05", "--json", env=scratch_env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["status"] == "completed"
+    assert set(report["entities"]) == {"productos", "inventario", "clientes", "ventas"}
+    assert report["entities"]["productos"]["created"] > 50
+    again = json.loads(run_cli("sync", "--full", "--json", env={**scratch_env, "DEMO_SCALE": "0.05"})
+                       .stdout.strip().splitlines()[-1])
+    assert again["status"] == "completed"
+    assert all(e["created"] == 0 and e["updated"] == 0 for e in again["entities"].values()), again
+
+
+def test_health_json(scratch_env):
+    assert run_cli("init-db", env=scratch_env).returncode == 0
+    done = run_cli("health", "--json", env=scratch_env)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["database"] == "ok"
+    assert report["erp"].startswith("ok")
+    assert report["workers"] == 0
+    assert done.returncode == 0
+
+
+def test_health_reports_a_broken_database(tmp_path):
+    done = run_cli("health", "--json", env={"DATABASE_URL": "postgresql+psycopg://nadie@127.0.0.1:1/x"})
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["database"].startswith("error:")
+    assert done.returncode == 1
+
+
+def test_create_user_and_refusals(scratch_env):
+    ok = run_cli("create-user", "nueva@empresa.mx", "--role", "manager", "--password", "segura123", env=scratch_env)
+    assert ok.returncode == 0 and "nueva@empresa.mx" in ok.stdout
+    dup = run_cli("create-user", "nueva@empresa.mx", "--role", "viewer", "--password", "segura123", env=scratch_env)
+    assert dup.returncode == 1
+    assert dup.stderr.strip() == "Ya existe una cuenta con el correo nueva@empresa.mx."
+    bad = run_cli("create-user", "no-es-correo", "--role", "viewer", "--password", "segura123", env=scratch_env)
+    assert bad.returncode == 1 and bad.stderr.strip() == "El correo electrónico no es válido."
+
+
+def test_production_placeholders_refused_in_one_spanish_line(scratch_env):
+    done = run_cli("init-db", env={**scratch_env, "APP_ENV": "production"})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "COOKIE_KEY" in lines[0] and "ADMIN_PASSWORD" in lines[0]
