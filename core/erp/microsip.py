@@ -120,20 +120,22 @@ ORDER BY c.CLIENTE_ID
 SQL_VENTAS_VE = """
 SELECT d.DOCTO_VE_ID, d.TIPO_DOCTO, d.FOLIO, d.FECHA, d.CLIENTE_ID, d.ALMACEN_ID,
        d.IMPORTE_NETO, d.TOTAL_IMPUESTOS, d.ESTATUS, d.FECHA_HORA_ULT_MODIF,
-       l.ARTICULO_ID, l.UNIDADES, l.PRECIO_UNITARIO, l.PRECIO_TOTAL_NETO
+       l.ARTICULO_ID, COALESCE(l.UNIDADES, 0), COALESCE(l.PRECIO_UNITARIO, 0),
+       COALESCE(l.PRECIO_TOTAL_NETO, 0)
 FROM DOCTOS_VE d
 JOIN DOCTOS_VE_DET l ON l.DOCTO_VE_ID = d.DOCTO_VE_ID
-WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C'{modified}
+WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C' AND l.ARTICULO_ID IS NOT NULL{modified}
 ORDER BY d.DOCTO_VE_ID, l.POSICION, l.DOCTO_VE_DET_ID
 """
 
 SQL_VENTAS_PV = """
 SELECT d.DOCTO_PV_ID, d.TIPO_DOCTO, d.FOLIO, d.FECHA, d.CLIENTE_ID, d.ALMACEN_ID,
        d.IMPORTE_NETO, d.TOTAL_IMPUESTOS, d.ESTATUS, d.FECHA_HORA_ULT_MODIF,
-       l.ARTICULO_ID, l.UNIDADES, l.PRECIO_UNITARIO, l.PRECIO_TOTAL_NETO, d.HORA
+       l.ARTICULO_ID, COALESCE(l.UNIDADES, 0), COALESCE(l.PRECIO_UNITARIO, 0),
+       COALESCE(l.PRECIO_TOTAL_NETO, 0), d.HORA
 FROM DOCTOS_PV d
 JOIN DOCTOS_PV_DET l ON l.DOCTO_PV_ID = d.DOCTO_PV_ID
-WHERE d.TIPO_DOCTO IN ('V', 'D') AND d.ESTATUS <> 'C'{modified}
+WHERE d.TIPO_DOCTO IN ('V', 'D') AND d.ESTATUS <> 'C' AND l.ARTICULO_ID IS NOT NULL{modified}
 ORDER BY d.DOCTO_PV_ID, l.POSICION, l.DOCTO_PV_DET_ID
 """
 
@@ -363,6 +365,7 @@ class MicrosipReader:
 
     def _stream(self, sql: str, params: tuple = (), where: str = "") -> Iterator[list[tuple]]:
         """Run a SELECT and yield its rows in ``fetchmany`` chunks (driver errors → ErpError)."""
+        cur = None
         try:
             cur = self.conn.cursor()
             cur.execute(sql, params)
@@ -371,12 +374,14 @@ class MicrosipReader:
                 if not rows:
                     break
                 yield rows
-            cur.close()
         except ErpError:
             raise
         except Exception as exc:  # noqa: BLE001 - every driver error becomes a Spanish ErpError
             raise self._error(exc, where) from exc
         finally:
+            if cur is not None:
+                with contextlib.suppress(Exception):
+                    cur.close()
             self._end_read()
 
     def _end_read(self) -> None:
@@ -517,6 +522,7 @@ class MicrosipReader:
         else:
             q, params = sql.format(modified=_MODIFIED), (self._param(modified_since),)
         pv = origen == "PV"
+        fast = not self.sqlite
         limit = self.batch_size
         docs: list[tuple] = []
         lines: list[tuple] = []
@@ -558,11 +564,17 @@ class MicrosipReader:
                         )
                     )
                 pos += 1
-                qty, imp = _qty(r[11]), _money(r[13])
-                if neg:
-                    qty = -qty if qty is not None else None
-                    imp = -imp if imp is not None else None
-                lines.append((origen, sid, pos, _id(r[10]), qty, _price(r[12]), imp))
+                # hot loop (a million lines): fdb already returns Decimals of the right scale
+                if fast:
+                    if neg:
+                        lines.append((origen, sid, pos, str(r[10]), -r[11], r[12], -r[13]))
+                    else:
+                        lines.append((origen, sid, pos, str(r[10]), r[11], r[12], r[13]))
+                else:
+                    qty, imp = _qty(r[11]), _money(r[13])
+                    if neg:
+                        qty, imp = -qty, -imp
+                    lines.append((origen, sid, pos, _id(r[10]), qty, _price(r[12]), imp))
         if docs:
             yield VentasBatch(documentos=docs, lineas=lines)
 

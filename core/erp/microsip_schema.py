@@ -415,10 +415,15 @@ def _column_sql(col: Column, dialect: str) -> str:
     return sql
 
 
-def create_table_sql(table: Table, dialect: str = "firebird") -> str:
+def create_table_sql(table: Table, dialect: str = "firebird", *, primary_key: bool = True) -> str:
     cols = [_column_sql(c, dialect) for c in table.columns]
-    cols.append(f"CONSTRAINT PK_{table.name} PRIMARY KEY ({', '.join(table.primary_key)})")
+    if primary_key:
+        cols.append(primary_key_clause(table))
     return f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def primary_key_clause(table: Table) -> str:
+    return f"CONSTRAINT PK_{table.name} PRIMARY KEY ({', '.join(table.primary_key)})"
 
 
 def index_sql(table: Table) -> list[str]:
@@ -428,11 +433,12 @@ def index_sql(table: Table) -> list[str]:
     ]
 
 
-def ddl(dialect: str = "firebird", *, indexes: bool = True) -> list[str]:
+def ddl(dialect: str = "firebird", *, indexes: bool = True, primary_keys: bool = True) -> list[str]:
     """CREATE statements for every table (and, on Firebird, the ``ID_DOCTOS`` generator).
 
-    ``dialect`` is ``"firebird"`` or ``"sqlite"``. With ``indexes=False`` the secondary
-    indexes are left out, so a bulk load can create them afterwards (``index_ddl``).
+    ``dialect`` is ``"firebird"`` or ``"sqlite"``. A bulk load passes ``indexes=False,
+    primary_keys=False`` and runs ``constraint_ddl()`` afterwards (faster than
+    maintaining the indexes row by row).
     """
     if dialect not in ("firebird", "sqlite"):
         raise ValueError(f"dialecto desconocido: {dialect}")
@@ -440,12 +446,17 @@ def ddl(dialect: str = "firebird", *, indexes: bool = True) -> list[str]:
     if dialect == "firebird":
         stmts.append(f"CREATE SEQUENCE {GENERATOR}")
     for name in TABLE_ORDER:
-        stmts.append(create_table_sql(TABLES[name], dialect))
+        stmts.append(create_table_sql(TABLES[name], dialect, primary_key=primary_keys))
         if indexes:
             stmts.extend(index_sql(TABLES[name]))
     return stmts
 
 
-def index_ddl() -> list[str]:
-    """The secondary indexes of every table (for creation after a bulk load)."""
-    return [s for name in TABLE_ORDER for s in index_sql(TABLES[name])]
+def constraint_ddl(*, primary_keys: bool = True) -> list[str]:
+    """Primary keys (Firebird ALTER TABLE) and secondary indexes, for after a bulk load."""
+    out: list[str] = []
+    for name in TABLE_ORDER:
+        if primary_keys:
+            out.append(f"ALTER TABLE {name} ADD {primary_key_clause(TABLES[name])}")
+        out.extend(index_sql(TABLES[name]))
+    return out

@@ -1,0 +1,358 @@
+"""The Microsip reader (core/erp/microsip.py) on a demo database built on the real Firebird server.
+
+Expected values are computed by the tests with their own SQL in Firebird.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from core.erp.demo import DemoSource
+from core.erp.microsip import MicrosipReader, connect_firebird, firebird_source
+from core.erp.source import ErpError
+
+
+def _all(batches):
+    return [r for b in batches for r in b]
+
+
+def _ventas(reader, since=None):
+    batches = list(reader.ventas(modified_since=since))
+    return (
+        batches,
+        [d for b in batches for d in b.documentos],
+        [ln for b in batches for ln in b.lineas],
+        [c for b in batches for c in b.cancelados],
+    )
+
+
+def test_row_counts_match_firebird(demo_fdb, fb_reader):
+    count = lambda sql: demo_fdb.query(sql)[0][0]  # noqa: E731
+    assert len(_all(fb_reader.productos())) == count("SELECT COUNT(*) FROM ARTICULOS")
+    assert len(_all(fb_reader.almacenes())) == count("SELECT COUNT(*) FROM ALMACENES") >= 3
+    assert len(_all(fb_reader.clientes())) == count("SELECT COUNT(*) FROM CLIENTES")
+    pairs = count(
+        "SELECT COUNT(*) FROM (SELECT ARTICULO_ID, ALMACEN_ID FROM SALDOS_IN "
+        "UNION SELECT ARTICULO_ID, ALMACEN_ID FROM NIVELES_ARTICULOS)"
+    )
+    assert len(_all(fb_reader.inventario())) == pairs
+    _, docs, lines, _ = _ventas(fb_reader)
+    assert len(docs) == count(
+        "SELECT COUNT(*) FROM DOCTOS_VE WHERE TIPO_DOCTO IN ('F','R','D') AND ESTATUS <> 'C'"
+    ) + count("SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO IN ('V','D') AND ESTATUS <> 'C'")
+    assert len(lines) == count(
+        "SELECT COUNT(*) FROM DOCTOS_VE_DET l JOIN DOCTOS_VE d ON d.DOCTO_VE_ID = l.DOCTO_VE_ID "
+        "WHERE d.TIPO_DOCTO IN ('F','R','D') AND d.ESTATUS <> 'C'"
+    ) + count(
+        "SELECT COUNT(*) FROM DOCTOS_PV_DET l JOIN DOCTOS_PV d ON d.DOCTO_PV_ID = l.DOCTO_PV_ID "
+        "WHERE d.TIPO_DOCTO IN ('V','D') AND d.ESTATUS <> 'C'"
+    )
+
+
+def test_stock_per_almacen_and_article_matches_saldos_in(demo_fdb, fb_reader):
+    inv = _all(fb_reader.inventario())
+    per_alm = defaultdict(Decimal)
+    for r in inv:
+        per_alm[r[1]] += r[2]
+    expected = dict(
+        demo_fdb.query(
+            "SELECT ALMACEN_ID, SUM(ENTRADAS_UNIDADES - SALIDAS_UNIDADES) FROM SALDOS_IN GROUP BY ALMACEN_ID"
+        )
+    )
+    assert per_alm == {str(k): v for k, v in expected.items()}
+    art, alm, stock = demo_fdb.query(
+        "SELECT FIRST 1 ARTICULO_ID, ALMACEN_ID, SUM(ENTRADAS_UNIDADES - SALIDAS_UNIDADES) FROM SALDOS_IN "
+        "GROUP BY ARTICULO_ID, ALMACEN_ID ORDER BY 3 DESC"
+    )[0]
+    row = next(r for r in inv if r[0] == str(art) and r[1] == str(alm))
+    assert row[2] == stock
+    niveles = demo_fdb.query(
+        "SELECT INVENTARIO_MINIMO, PUNTO_REORDEN, INVENTARIO_MAXIMO, LOCALIZACION FROM NIVELES_ARTICULOS "
+        "WHERE ARTICULO_ID = ? AND ALMACEN_ID = ?",
+        (art, alm),
+    )
+    assert row[3:] == (niveles[0] if niveles else (None, None, None, None))
+    assert any(r[2] == 0 for r in inv) and all(r[2] >= 0 for r in inv)
+    assert any(r[3] is not None and 0 < r[2] < r[3] for r in inv)  # below minimum
+
+
+NET_UNITS_SQL = """
+SELECT ARTICULO_ID, SUM(U) FROM (
+  SELECT l.ARTICULO_ID, CASE WHEN d.TIPO_DOCTO = 'D' THEN -l.UNIDADES ELSE l.UNIDADES END AS U
+  FROM DOCTOS_VE d JOIN DOCTOS_VE_DET l ON l.DOCTO_VE_ID = d.DOCTO_VE_ID
+  WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C'
+  UNION ALL
+  SELECT l.ARTICULO_ID, CASE WHEN d.TIPO_DOCTO = 'D' THEN -l.UNIDADES ELSE l.UNIDADES END
+  FROM DOCTOS_PV d JOIN DOCTOS_PV_DET l ON l.DOCTO_PV_ID = d.DOCTO_PV_ID
+  WHERE d.TIPO_DOCTO IN ('V', 'D') AND d.ESTATUS <> 'C'
+) GROUP BY ARTICULO_ID
+"""
+
+
+def test_net_units_sold_per_product_match_firebird(demo_fdb, fb_reader):
+    _, docs, lines, _ = _ventas(fb_reader)
+    net = defaultdict(Decimal)
+    for ln in lines:
+        net[ln[3]] += ln[4]
+    expected = {str(a): u for a, u in demo_fdb.query(NET_UNITS_SQL)}
+    assert net == expected
+    # and the things that must not count would change the totals if they were counted
+    quotes = demo_fdb.query("SELECT COUNT(*) FROM DOCTOS_VE WHERE TIPO_DOCTO IN ('C', 'P')")[0][0]
+    globales = demo_fdb.query("SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO = 'F'")[0][0]
+    cancelled = demo_fdb.query("SELECT COUNT(*) FROM DOCTOS_VE WHERE ESTATUS = 'C'")[0][0]
+    assert quotes > 0 and globales > 0 and cancelled > 0
+    ids = {(d[0], d[1]) for d in docs}
+    for table, origen, tipos in (("DOCTOS_VE", "VE", "'C','P'"), ("DOCTOS_PV", "PV", "'F'")):
+        col = "DOCTO_VE_ID" if origen == "VE" else "DOCTO_PV_ID"
+        excluded = demo_fdb.query(
+            f"SELECT {col} FROM {table} WHERE TIPO_DOCTO IN ({tipos}) OR ESTATUS = 'C'"
+        )
+        assert not ids & {(origen, str(r[0])) for r in excluded}
+    returns = [ln for ln in lines if ln[4] < 0]
+    assert returns and all(ln[6] <= 0 for ln in returns)
+
+
+def test_cancelled_documents_are_reported(demo_fdb, fb_reader):
+    _, _, _, cancelados = _ventas(fb_reader)
+    expected = {
+        ("VE", str(r[0]))
+        for r in demo_fdb.query(
+            "SELECT DOCTO_VE_ID FROM DOCTOS_VE WHERE ESTATUS = 'C' AND TIPO_DOCTO IN ('F','R','D')"
+        )
+    }
+    expected |= {
+        ("PV", str(r[0]))
+        for r in demo_fdb.query(
+            "SELECT DOCTO_PV_ID FROM DOCTOS_PV WHERE ESTATUS = 'C' AND TIPO_DOCTO IN ('V','D')"
+        )
+    }
+    assert set(cancelados) == expected and expected
+
+
+def test_documents_are_whole_in_every_batch(demo_fdb):
+    reader = demo_fdb.reader(batch_size=7)
+    try:
+        batches, docs, lines, _ = _ventas(reader)
+    finally:
+        reader.close()
+    assert len(batches) > 10
+    for b in batches:
+        keys = {(d[0], d[1]) for d in b.documentos}
+        assert {(ln[0], ln[1]) for ln in b.lineas} == keys
+    assert len({(d[0], d[1]) for d in docs}) == len(docs)
+    per_doc = defaultdict(list)
+    for ln in lines:
+        per_doc[(ln[0], ln[1])].append(ln[2])
+    assert all(pos == list(range(1, len(pos) + 1)) for pos in per_doc.values())
+
+
+def test_incremental_read_by_fecha_hora_ult_modif(demo_fdb, fb_reader):
+    (last,) = demo_fdb.query("SELECT MAX(FECHA_HORA_ULT_MODIF) FROM DOCTOS_PV")[0]
+    since = last - timedelta(days=5)
+    _, docs, _, _ = _ventas(fb_reader, since)
+    expected = (
+        demo_fdb.query(
+            "SELECT COUNT(*) FROM DOCTOS_VE WHERE TIPO_DOCTO IN ('F','R','D') AND ESTATUS <> 'C' "
+            "AND FECHA_HORA_ULT_MODIF >= ?",
+            (since,),
+        )[0][0]
+        + demo_fdb.query(
+            "SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO IN ('V','D') AND ESTATUS <> 'C' "
+            "AND FECHA_HORA_ULT_MODIF >= ?",
+            (since,),
+        )[0][0]
+    )
+    assert len(docs) == expected > 0
+    assert all(d[11] >= since for d in docs)
+
+
+def test_sku_is_the_principal_key_even_when_another_key_is_older(demo_fdb, fb_reader):
+    productos = {r[0]: r for r in _all(fb_reader.productos())}
+    rows = demo_fdb.query("""
+        SELECT k.ARTICULO_ID, k.CLAVE_ARTICULO, k.CLAVE_ARTICULO_ID, r.ES_PPAL
+        FROM CLAVES_ARTICULOS k JOIN ROLES_CLAVES_ARTICULOS r ON r.ROL_CLAVE_ART_ID = k.ROL_CLAVE_ART_ID
+        ORDER BY k.ARTICULO_ID, k.CLAVE_ARTICULO_ID""")
+    keys = defaultdict(list)
+    for art, clave, _, ppal in rows:
+        keys[str(art)].append((clave.strip(), ppal))
+    checked_older = checked_fallback = 0
+    for art, ks in keys.items():
+        ppal = [c for c, f in ks if f == "S"]
+        expected = ppal[0] if ppal else ks[0][0]
+        assert productos[art][1] == expected
+        checked_older += bool(ppal) and ks[0][1] == "N"
+        checked_fallback += not ppal
+    assert checked_older > 0 and checked_fallback > 0
+
+
+def test_producto_fields_from_lineas_grupos_and_price_list(demo_fdb):
+    listas = demo_fdb.query("SELECT PRECIO_EMPRESA_ID FROM PRECIOS_EMPRESA ORDER BY 1")
+    reader = demo_fdb.reader()
+    mayoreo = demo_fdb.reader(price_list_id=listas[1][0])
+    try:
+        default = {r[0]: r for r in _all(reader.productos())}
+        other = {r[0]: r for r in _all(mayoreo.productos())}
+    finally:
+        reader.close()
+        mayoreo.close()
+    art, nombre, linea, grupo, estatus, costo = demo_fdb.query("""
+        SELECT FIRST 1 a.ARTICULO_ID, a.NOMBRE, l.NOMBRE, g.NOMBRE, a.ESTATUS, a.COSTO_ULTIMA_COMPRA
+        FROM ARTICULOS a JOIN LINEAS_ARTICULOS l ON l.LINEA_ARTICULO_ID = a.LINEA_ARTICULO_ID
+        JOIN GRUPOS_LINEAS g ON g.GRUPO_LINEA_ID = l.GRUPO_LINEA_ID WHERE a.ESTATUS = 'S'""")[0]
+    p = default[str(art)]
+    assert (p[2], p[5], p[6], p[7], p[9]) == (nombre, costo, linea, grupo, False)
+    price = dict(
+        demo_fdb.query(
+            "SELECT ARTICULO_ID, PRECIO FROM PRECIOS_ARTICULOS WHERE PRECIO_EMPRESA_ID = ?",
+            (listas[0][0],),
+        )
+    )
+    assert all(default[str(a)][4] == v for a, v in price.items())
+    m = dict(
+        demo_fdb.query(
+            "SELECT ARTICULO_ID, PRECIO FROM PRECIOS_ARTICULOS WHERE PRECIO_EMPRESA_ID = ?",
+            (listas[1][0],),
+        )
+    )
+    assert all(other[str(a)][4] == v for a, v in m.items())
+    assert any(other[a][4] is None for a in other)  # articles without that list's price
+
+
+def test_clientes_take_key_and_principal_address(demo_fdb, fb_reader):
+    clientes = {r[0]: r for r in _all(fb_reader.clientes())}
+    rows = demo_fdb.query("""
+        SELECT c.CLIENTE_ID, d.RFC_CURP, d.EMAIL, d.TELEFONO1, d.CALLE, k.CLAVE_CLIENTE
+        FROM CLIENTES c JOIN DIRS_CLIENTES d ON d.CLIENTE_ID = c.CLIENTE_ID AND d.ES_DIR_PPAL = 'S'
+        JOIN CLAVES_CLIENTES k ON k.CLIENTE_ID = c.CLIENTE_ID""")
+    assert len(rows) > 0.9 * len(clientes)
+    for cid, rfc, email, tel, calle, clave in rows:
+        c = clientes[str(cid)]
+        assert (c[1], c[3], c[4], c[5]) == (clave, rfc, email, tel)
+        assert c[6].startswith(calle)
+    bajas = {
+        str(r[0])
+        for r in demo_fdb.query("SELECT CLIENTE_ID FROM CLIENTES WHERE ESTATUS IN ('B','C')")
+    }
+    assert bajas and all(not clientes[b][7] for b in bajas)
+
+
+def test_demo_source_gives_the_same_records_as_the_reader_on_fdb(demo_fdb, fb_reader):
+    demo = DemoSource(scale=demo_fdb.scale, seed=demo_fdb.seed, end_date=demo_fdb.end_date)
+    try:
+        for entity in ("productos", "almacenes", "inventario", "clientes"):
+            assert _all(getattr(demo, entity)()) == _all(getattr(fb_reader, entity)()), entity
+        for since in (None, datetime(demo_fdb.end_date.year, demo_fdb.end_date.month, 1)):
+            _, d1, l1, c1 = _ventas(demo, since)
+            _, d2, l2, c2 = _ventas(fb_reader, since)
+            assert d1 == d2 and l1 == l2 and c1 == c2
+    finally:
+        demo.close()
+
+
+def test_firebird_source_from_settings_and_sql_overrides(make_demo_fdb):
+    db = make_demo_fdb(scale=0.01, seed=5)
+    db.execute(
+        "CREATE VIEW Vw_articulos AS SELECT a.ARTICULO_ID, k.CLAVE_ARTICULO AS CODIGO, a.NOMBRE, "
+        "CAST(NULL AS VARCHAR(10)) AS DESCRIPCION, p.PRECIO, a.COSTO_ULTIMA_COMPRA, 'Vista' AS CATEGORIA, "
+        "'Grupo vista' AS GRUPO, a.UNIDAD_VENTA, a.ESTATUS FROM ARTICULOS a "
+        "JOIN CLAVES_ARTICULOS k ON k.ARTICULO_ID = a.ARTICULO_ID "
+        "LEFT JOIN PRECIOS_ARTICULOS p ON p.ARTICULO_ID = a.ARTICULO_ID "
+        "WHERE k.ROL_CLAVE_ART_ID = (SELECT MIN(ROL_CLAVE_ART_ID) FROM ROLES_CLAVES_ARTICULOS) "
+        "AND p.PRECIO_EMPRESA_ID = (SELECT MIN(PRECIO_EMPRESA_ID) FROM PRECIOS_EMPRESA)",
+        "CREATE VIEW Vw_ventas AS SELECT 'PV' AS ORIGEN, d.DOCTO_PV_ID, d.TIPO_DOCTO, d.FOLIO, d.FECHA, "
+        "d.CLIENTE_ID, d.ALMACEN_ID, d.IMPORTE_NETO, d.TOTAL_IMPUESTOS, "
+        "CAST(NULL AS NUMERIC(15,2)) AS TOTAL, d.ESTATUS, d.FECHA_HORA_ULT_MODIF, l.POSICION, l.ARTICULO_ID, "
+        "l.UNIDADES, l.PRECIO_UNITARIO, l.PRECIO_TOTAL_NETO FROM DOCTOS_PV d "
+        "JOIN DOCTOS_PV_DET l ON l.DOCTO_PV_ID = d.DOCTO_PV_ID WHERE d.TIPO_DOCTO = 'V'",
+    )
+    settings = db.settings(
+        firebird_sql_productos="SELECT * FROM Vw_articulos",
+        firebird_sql_ventas="SELECT * FROM Vw_ventas WHERE FECHA_HORA_ULT_MODIF >= ?",
+        firebird_batch_size=50,
+    )
+    reader = firebird_source(settings)
+    try:
+        assert "Firebird" in reader.ping()
+        productos = _all(reader.productos())
+        assert len(productos) == db.query("SELECT COUNT(*) FROM Vw_articulos")[0][0] > 0
+        assert {p[6] for p in productos} == {"Vista"}
+        assert all(isinstance(p[0], str) and isinstance(p[9], bool) for p in productos)
+        _, docs, lines, cancel = _ventas(reader)
+        tickets = db.query(
+            "SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO = 'V' AND ESTATUS <> 'C'"
+        )[0][0]
+        assert len(docs) == tickets
+        assert cancel and all(c[0] == "PV" for c in cancel)
+        assert all(d[9] == d[7] + d[8] for d in docs)
+        # the watermark is bound to the view's "?"
+        (last,) = db.query("SELECT MAX(FECHA_HORA_ULT_MODIF) FROM DOCTOS_PV")[0]
+        _, recent, _, _ = _ventas(reader, last - timedelta(days=3))
+        assert 0 < len(recent) < len(docs)
+        # entities without override keep the built-in SQL
+        assert len(_all(reader.almacenes())) == 4
+    finally:
+        reader.close()
+
+
+def test_undecodable_text_is_replaced_and_logged_not_a_crash(make_demo_fdb, caplog):
+    db = make_demo_fdb(scale=0.01, seed=9)
+    (art,) = db.query("SELECT MIN(ARTICULO_ID) FROM ARTICULOS")[0]
+    # 0x81 has no character in WIN1252 (it can arrive from legacy or NONE-declared columns)
+    db.execute(f"UPDATE ARTICULOS SET NOMBRE = x'4D6172746D8169676F' WHERE ARTICULO_ID = {art}")
+    reader = db.reader()
+    try:
+        with caplog.at_level(logging.WARNING, logger="core.erp.microsip"):
+            productos = {r[0]: r for r in _all(reader.productos())}
+    finally:
+        reader.close()
+    assert productos[str(art)][2] == "Martm\ufffdigo"
+    assert len(productos) == db.query("SELECT COUNT(*) FROM ARTICULOS")[0][0]
+    assert "no se pudieron leer" in caplog.text
+
+
+def test_wrong_password_gives_a_spanish_message(demo_fdb):
+    with pytest.raises(ErpError, match="Usuario o contraseña de Firebird incorrectos"):
+        firebird_source(demo_fdb.settings(firebird_password="no-es-la-clave"))
+
+
+def test_unreachable_server_gives_a_spanish_message(demo_fdb):
+    with pytest.raises(ErpError, match="no responde o está apagado") as exc:
+        firebird_source(demo_fdb.settings(firebird_port=3059))
+    assert "127.0.0.1:3059" in str(exc.value)
+
+
+def test_missing_database_gives_a_spanish_message(demo_fdb):
+    with pytest.raises(ErpError, match="No se encontró la base de datos de Microsip"):
+        connect_firebird(
+            host=demo_fdb.host,
+            port=demo_fdb.port,
+            database="/var/lib/firebird/no-existe.fdb",
+            user=demo_fdb.user,
+            password=demo_fdb.password,
+        )
+
+
+def test_missing_microsip_tables_gives_a_spanish_message(make_demo_fdb):
+    db = make_demo_fdb(scale=0.01, seed=13)
+    db.execute("DROP TABLE SALDOS_IN")
+    reader = db.reader()
+    try:
+        with pytest.raises(ErpError, match="no tiene las tablas de Microsip"):
+            _all(reader.inventario())
+        assert len(_all(reader.almacenes())) == 4  # the connection is still usable
+    finally:
+        reader.close()
+
+
+def test_reader_over_sqlite_needs_no_firebird():
+    demo = DemoSource(scale=0.02, seed=1)
+    assert isinstance(demo, MicrosipReader)
+    assert demo.resolved_price_list_id() == min(
+        demo.data.values("PRECIOS_EMPRESA", "PRECIO_EMPRESA_ID")
+    )
+    demo.close()
