@@ -14,7 +14,7 @@ from pydantic import ValidationError  # noqa: E402
 
 from app import auth, data  # noqa: E402
 from app.navigation import PAGES  # noqa: E402
-from core.config import get_settings  # noqa: E402
+from core.config import describe_settings_error, get_settings  # noqa: E402
 from core.users import ROLE_LABELS  # noqa: E402
 
 st.set_page_config(page_title="DevCompras", page_icon=":material/inventory_2:", layout="wide")
@@ -22,7 +22,7 @@ st.set_page_config(page_title="DevCompras", page_icon=":material/inventory_2:", 
 try:
     settings = get_settings()
 except ValidationError as exc:
-    st.error("La configuración no es válida: " + "; ".join(e["msg"] for e in exc.errors()))
+    st.error(describe_settings_error(exc))
     st.stop()
 
 try:

@@ -50,15 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(args, str(exc))
     except Exception as exc:  # noqa: BLE001 - the operator gets one line, the log the rest
         logging.getLogger("core.cli").debug("command failed", exc_info=True)
-        _fail(args, f"Error: {_spanish(exc)}")
+        _fail(args, _spanish(exc))
     return 1
 
 
 def _spanish(exc: Exception) -> str:
     from pydantic import ValidationError
 
+    from core.config import describe_settings_error
+
     if isinstance(exc, ValidationError):
-        return "configuración inválida: " + "; ".join(e["msg"] for e in exc.errors())
+        return describe_settings_error(exc)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     firebird_user: str = "SYSDBA"
     firebird_password: str = "masterkey"
     firebird_charset: str = "WIN1252"
+    firebird_price_list_id: int | None = None  # PRECIO_EMPRESA_ID; None = the lowest
+    firebird_batch_size: int = Field(5000, gt=0)
+    firebird_connect_timeout: int = Field(10, gt=0)
+    # Per-entity SQL for sites that expose their own views (same field order as core.erp.source).
+    firebird_sql_productos: str | None = None
+    firebird_sql_almacenes: str | None = None
+    firebird_sql_inventario: str | None = None
+    firebird_sql_clientes: str | None = None
+    firebird_sql_ventas: str | None = None
 
     openai_api_key: str | None = None
     openai_base_url: str | None = None
@@ -96,3 +105,28 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+_SPANISH_ERRORS = {
+    "int_parsing": "debe ser un número entero",
+    "float_parsing": "debe ser un número",
+    "greater_than": "debe ser mayor que cero",
+    "literal_error": "debe ser uno de:",
+    "bool_parsing": "debe ser true o false",
+}
+
+
+def describe_settings_error(exc: Exception) -> str:
+    """One Spanish line for a settings ValidationError (without pydantic's own prefixes)."""
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return str(exc)
+    parts = []
+    for err in errors():
+        inner = err.get("ctx", {}).get("error")
+        where = ".".join(str(p) for p in err.get("loc", ())).upper()
+        message = _SPANISH_ERRORS.get(err.get("type", ""), err["msg"])
+        if err.get("type") == "literal_error":
+            message += " " + err.get("ctx", {}).get("expected", "")
+        parts.append(str(inner) if inner else f"{where}: {message}.")
+    return "Configuración inválida: " + " ".join(parts)
