@@ -1,0 +1,94 @@
+"""Widgets of the upload page: mapping editor, preview, result and history (no SQL, no rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.ui import fecha, money, number
+from core.ingest.header import FIELD_LABELS
+from core.ingest.preview import KIND_LABELS, Preview
+
+NONE = "(ninguna)"
+FIELDS_BY_KIND = {
+    "inventory": ("codigo", "descripcion", "existencia", "stock_minimo", "stock_maximo", "almacen", "precio"),
+    "sales": ("codigo", "descripcion", "fecha", "cantidad", "importe", "precio", "folio", "almacen", "cliente"),
+}
+STATUS_LABELS = {"loaded": "Vigente", "replaced": "Reemplazada", "undone": "Deshecha", "pending": "Pendiente"}
+
+
+def mapping_editor(pv: Preview) -> dict[str, int | None]:
+    """Selectboxes to correct which column feeds each field; returns only the changes."""
+    changes: dict[str, int | None] = {}
+    options = [NONE, *pv.columns]
+    fields = FIELDS_BY_KIND.get(pv.kind or "", tuple(FIELD_LABELS))
+    cols = st.columns(3)
+    for i, field in enumerate(fields):
+        current = pv.mapping.get(field)
+        index = 0 if current is None else current + 1
+        choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=index, key=f"map_{field}")
+        chosen = None if choice == NONE else options.index(choice) - 1
+        if chosen != current:
+            changes[field] = chosen
+    return changes
+
+
+def show_preview(pv: Preview) -> None:
+    """What was understood, totals, the first rows as stored, and every rejected row."""
+    kind = KIND_LABELS.get(pv.kind or "", "sin reconocer")
+    store = pv.store_label or "sin sucursal"
+    lines = [f"**Tipo:** {kind}", f"**Sucursal:** {store}" + (" (nueva)" if pv.new_store else "")
+             + (f" · de {pv.store_source}" if pv.store_source else "")]
+    if pv.date_from:
+        lines.append(f"**Periodo:** {fecha(pv.date_from)} al {fecha(pv.date_to)} · de {pv.date_source}")
+    lines.append(f"**Hoja:** {pv.sheet} · encabezado en la fila {pv.header_last}")
+    st.markdown("  \n".join(lines))
+    for text in pv.warnings:
+        st.warning(text)
+    for text in pv.problems:
+        st.error(text)
+    totals = pv.totals()
+    kpis = st.columns(4)
+    kpis[0].metric("Filas listas", number(len(pv.rows)))
+    kpis[1].metric("Filas rechazadas", number(len(pv.rejected)))
+    kpis[2].metric("Omitidas (totales, notas)", number(pv.skipped))
+    if pv.kind == "sales":
+        kpis[3].metric("Importe total", money(totals["importe"] or 0))
+    elif pv.kind == "inventory":
+        kpis[3].metric("Existencia total", number(totals["existencia"] or 0))
+    if not pv.rows.empty:
+        st.dataframe(pv.sample(20), hide_index=True, width="stretch", key="preview_rows")
+    if pv.rejected:
+        with st.expander(f"Filas rechazadas ({len(pv.rejected):,})", expanded=len(pv.rejected) <= 20):
+            st.dataframe(pd.DataFrame(pv.rejected).rename(columns={"row": "Fila", "reason": "Motivo"}),
+                         hide_index=True, width="stretch", key="preview_rejected")
+
+
+def show_result(result: dict[str, Any]) -> None:
+    """The load's outcome, as in the seed's response: processed / created / updated / rejected."""
+    if result["status"] == "already_loaded":
+        st.info(result["message"])
+        return
+    st.success(result["message"])
+    kpis = st.columns(4)
+    kpis[0].metric("Procesados", number(result["processed"]))
+    kpis[1].metric("Nuevos", number(result["created"]))
+    kpis[2].metric("Actualizados", number(result["updated"]))
+    kpis[3].metric("Rechazados", number(len(result["rejected"])))
+
+
+def history_table(rows: list[dict[str, Any]]) -> None:
+    """The upload history."""
+    if not rows:
+        st.caption("Todavía no hay cargas.")
+        return
+    st.dataframe(
+        [{"Carga": r["id"], "Archivo": r["filename"], "Tipo": KIND_LABELS.get(r["kind"] or "", "—"),
+          "Sucursal": r["store"] or "—",
+          "Periodo": f"{fecha(r['date_from'])} – {fecha(r['date_to'])}" if r["date_from"] else "—",
+          "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"], "Estado": STATUS_LABELS.get(r["status"], r["status"]),
+          "Fecha": r["created_at"].strftime("%d/%m/%Y %H:%M") if r["created_at"] else "—"} for r in rows],
+        hide_index=True, width="stretch", key="upload_history",
+    )

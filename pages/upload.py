@@ -1,0 +1,119 @@
+"""Carga de archivos: inventario o ventas desde Excel/CSV, con vista previa, confirmación e historial."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui import require_page
+from app.upload_ui import history_table, mapping_editor, show_preview, show_result
+from core import jobs
+from core.config import get_settings
+from core.ingest.errors import IngestError
+from core.ingest.load import list_uploads, undo_upload
+from core.ingest.service import preview_upload, start_upload
+from core.users import PermissionDenied
+
+user = require_page("upload:write")
+st.title("Cargar inventario o ventas")
+st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta "
+           f"{get_settings().upload_max_mb} MB. Primero verá una vista previa; nada se guarda hasta confirmar.")
+
+file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo", key="upload_file",
+                        type=["xlsx", "xlsm", "xls", "csv", "txt", "htm", "html"])
+if file is not None and st.session_state.get("upload_data", ("",))[0] != f"{file.file_id}":
+    # Keep the bytes in the session (AppTest sets this key directly: it cannot drive the widget).
+    st.session_state["upload_data"] = (file.file_id, file.name, file.getvalue())
+    for key in [k for k in st.session_state if str(k).startswith("map_")] + ["upload_result", "upload_mapping"]:
+        st.session_state.pop(key, None)
+
+upload = st.session_state.get("upload_data")
+if upload:
+    _fid, name, data = upload
+    c1, c2 = st.columns(2)
+    kind_label = c1.selectbox("Tipo de archivo", ["Detectar", "Inventario", "Ventas"], key="upload_kind")
+    kind = {"Inventario": "inventory", "Ventas": "sales"}.get(kind_label)
+    store = c2.text_input("Sucursal (vacío = detectarla)", key="upload_store").strip() or None
+    mapping = st.session_state.get("upload_mapping") or {}
+    wanted = (_fid, kind, store, tuple(sorted(mapping.items())))
+    cached = st.session_state.get("upload_preview")
+    pv = cached[1] if cached and cached[0] == wanted else None
+    if pv is None:
+        try:
+            with st.spinner("Leyendo y revisando el archivo…"):
+                pv = preview_upload(user, data, name, kind=kind, store=store, mapping=mapping)
+            st.session_state["upload_preview"] = (wanted, pv)
+        except (IngestError, PermissionDenied) as exc:
+            st.error(getattr(exc, "message", str(exc)))
+    if pv is not None:
+        st.subheader("Vista previa")
+        with st.expander("Columnas reconocidas (puede corregirlas)", expanded=bool(pv.problems)):
+            changes = mapping_editor(pv)
+            if changes:
+                st.session_state["upload_mapping"] = {**mapping, **changes}
+                st.rerun()
+        show_preview(pv)
+        unknown = "create"
+        if pv.unknown_codes:
+            shown = ", ".join(pv.unknown_codes[:15]) + ("…" if len(pv.unknown_codes) > 15 else "")
+            st.markdown(f"**{len(pv.unknown_codes):,} claves no están en el catálogo:** {shown}")
+            choice = st.radio("¿Qué hacer con ellas?", ["Crearlas como productos nuevos (origen Excel)",
+                                                       "Omitir esas filas"], key="upload_unknown")
+            unknown = "skip" if choice.startswith("Omitir") else "create"
+        blocked = bool(pv.problems) or pv.already_loaded_id is not None
+        if st.button("Confirmar y cargar", type="primary", disabled=blocked, key="upload_confirm"):
+            try:
+                outcome = start_upload(user, pv, data, unknown=unknown)
+            except (IngestError, PermissionDenied) as exc:
+                st.error(getattr(exc, "message", str(exc)))
+            else:
+                if isinstance(outcome, str):
+                    st.session_state["upload_job"] = outcome
+                else:
+                    st.session_state["upload_result"] = outcome.as_json()
+                for key in ("upload_data", "upload_mapping", "upload_preview"):
+                    st.session_state.pop(key, None)
+                st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def _job_progress() -> None:
+    """Progress of a large file loading in the background; the page stays usable."""
+    job_id = st.session_state.get("upload_job")
+    if not job_id:
+        return
+    status = jobs.job_status(job_id)
+    if status is None or status["status"] in ("completed", "failed"):
+        st.session_state.pop("upload_job", None)
+        result = (status or {}).get("result") or {}
+        if status and status["status"] == "completed" and "result" in result:
+            st.session_state["upload_result"] = result["result"]
+        else:
+            st.session_state["upload_error"] = (status or {}).get("error_message") or result.get("message")
+        st.rerun(scope="app")
+    st.progress(status["progress"], text=status.get("message") or "Cargando en segundo plano…")
+
+
+_job_progress()
+if result := st.session_state.get("upload_result"):
+    show_result(result)
+if error := st.session_state.pop("upload_error", None):
+    st.error(f"La carga falló: {error}")
+
+st.subheader("Historial de cargas")
+history = list_uploads(user)
+history_table(history)
+live = [r["id"] for r in history if r["status"] == "loaded"]
+if live:
+    c1, c2 = st.columns([2, 1])
+    target = c1.selectbox("Deshacer una carga (elimina sus filas)", live, key="undo_id",
+                          format_func=lambda i: f"#{i}")
+    if c2.button("Deshacer", key="undo_button", icon=":material/undo:"):
+        try:
+            st.session_state["undo_message"] = undo_upload(user, int(target))
+        except (IngestError, PermissionDenied) as exc:
+            st.error(getattr(exc, "message", str(exc)))
+        else:
+            st.session_state.pop("upload_result", None)
+            st.rerun()
+if message := st.session_state.pop("undo_message", None):
+    st.success(message)
