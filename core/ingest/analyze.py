@@ -93,6 +93,8 @@ def analyze(
     detected = detect_kind(guess.mapping)
     chosen = kind or detect_kind(cols)
     titles = rows[: guess.first]
+    data_rows, first_data = rows[guess.last + 1 :], guess.last + 2
+    del rows  # the grid built from data_rows is all that is needed from here on
     pv = Preview(
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -127,7 +129,7 @@ def analyze(
         return pv
     _store_context(pv, store, titles, sheet.name, filename)
     _title_from, _title_to = context.range_from_titles(titles)
-    _clean_rows(pv, rows[guess.last + 1 :], guess.last + 2, (_title_from, _title_to))
+    _clean_rows(pv, data_rows, first_data, (_title_from, _title_to))
     if pv.rows.empty:
         pv.problems.append("El archivo no tiene filas de datos válidas para cargar.")
     return pv
@@ -171,7 +173,9 @@ def _col(grid: np.ndarray, idx: int | None) -> list[Any]:
 def _clean_rows(pv: Preview, data: list[list[Any]], first_row: int, title_range: tuple) -> None:
     """Clean every data row and split them into accepted rows, rejects and skipped lines."""
     n = len(data)
-    data = _grid(data)
+    grid = _grid(data)
+    data.clear()  # the caller's list: its cells now live in the grid only
+    data = grid
     m = pv.mapping
     fila = np.arange(first_row, first_row + n)
     codes = to_text(_col(data, m.get("codigo")))
@@ -188,7 +192,11 @@ def _clean_rows(pv: Preview, data: list[list[Any]], first_row: int, title_range:
     for field in ("descripcion", "almacen", "folio", "cliente", "unidad", "categoria"):
         if field in m:
             frame[field] = to_text(_col(data, m[field])).to_numpy()
-    has_code = np.array([c is not None for c in frame["codigo"]], bool)
+    has_code = pd.notna(frame["codigo"])
+    # Codes repeat a lot: test each distinct code once.
+    distinct = pd.unique(frame["codigo"][has_code])
+    total_codes = [c for c in distinct if _TOTAL_RE.match(c)]
+    long_codes = [c for c in distinct if len(c) > _MAX_CODE]
     value_fields = [f for f in numbers if f not in ("precio", "costo")]
     any_value = np.zeros(n, bool)
     for f in value_fields:
@@ -198,15 +206,15 @@ def _clean_rows(pv: Preview, data: list[list[Any]], first_row: int, title_range:
     else:
         _inventory(frame, numbers)
     # Lines that are not data: blank rows, section titles, totals, subtotals and footnotes.
-    totals = np.array([bool(c and _TOTAL_RE.match(c)) for c in frame["codigo"]], bool)
+    totals = pd.Series(frame["codigo"]).isin(total_codes).to_numpy() if total_codes else np.zeros(n, bool)
     no_code_idx = np.flatnonzero(~has_code)
     for i in no_code_idx:
         if any(isinstance(c, str) and _TOTAL_RE.search(c) for c in data[i]):
             totals[i] = True
-    has_desc = np.array([d is not None for d in frame.get("descripcion", [None] * n)], bool)
+    has_desc = pd.notna(frame["descripcion"]) if "descripcion" in frame else np.zeros(n, bool)
     skip = totals | (~any_value & (~has_code | ~has_desc)) | (~has_code & ~any_value)
     reasons[~has_code & ~skip & (reasons == None)] = "Falta la clave del producto"  # noqa: E711
-    long_code = np.array([c is not None and len(c) > _MAX_CODE for c in frame["codigo"]], bool)
+    long_code = pd.Series(frame["codigo"]).isin(long_codes).to_numpy() if long_codes else np.zeros(n, bool)
     reasons[long_code & ~skip & (reasons == None)] = f"Clave de más de {_MAX_CODE} caracteres"  # noqa: E711
     _assign_stores(pv, frame, reasons, skip)
     reasons[skip] = None

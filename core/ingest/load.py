@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
 from core.config import get_settings
-from core.db import begin, bump_version, get_engine, id_map, upsert
+from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upsert
 from core.ingest.context import fold
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 UNKNOWN_CHOICES = ("create", "skip")
+LINE_CHUNK = 100_000
 
 
 @dataclass
@@ -226,7 +227,8 @@ def _num_list(values: Any, digits: int) -> list[float | None]:
 
 def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int) -> Any:
     """Set stock per product and almacén (the last row wins for a repeated key)."""
-    alm = [stores[fold(str(a))] for a in rows["almacen"]]
+    ids = {a: stores[fold(str(a))] for a in pd.unique(rows["almacen"])}
+    alm = rows["almacen"].map(ids).astype(int).tolist()
     cols: dict[str, list[Any]] = {
         "producto_id": rows["codigo"].map(prods).astype(int).tolist(),
         "almacen_id": alm,
@@ -246,20 +248,23 @@ _SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
 
 def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
-    alm_key = rows["almacen"].map(lambda a: fold(str(a)))
+    folded = {a: fold(str(a)) for a in pd.unique(rows["almacen"])}
+    alm_key = rows["almacen"].map(folded)
     fecha = pd.to_datetime(rows["fecha"])
     if "folio" in rows and rows["folio"].notna().all():
-        doc_part = rows["folio"].astype(str).str.replace(_SAFE_KEY, "-", regex=True).str[:60]
+        uniq = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(rows["folio"])}
+        doc_part = rows["folio"].map(uniq)
         folio = rows["folio"].astype(str).str[:40]
     else:
         doc_part = fecha.dt.strftime("%Y-%m-%d")
         folio = pd.Series(None, index=rows.index, dtype=object)
     # Deterministic document id: the same file (or a corrected one) maps to the same documents.
-    erp_id = (alm_key.str.replace(_SAFE_KEY, "-", regex=True).str[:18] + "|" + doc_part).to_numpy()
+    safe_store = {k: _SAFE_KEY.sub("-", k)[:18] for k in folded.values()}
+    erp_id = (alm_key.map(safe_store) + "|" + doc_part).to_numpy()
     frame = pd.DataFrame({
         "erp_id": erp_id, "fecha": fecha, "importe": rows["importe"].to_numpy(),
         "neg": (rows["cantidad"] < 0).to_numpy(), "folio": folio.to_numpy(),
-        "almacen_id": [stores[k] for k in alm_key],
+        "almacen_id": alm_key.map(stores).to_numpy(),
         "cliente": rows["cliente"].to_numpy() if "cliente" in rows else None,
     })
     grouped = frame.groupby("erp_id", sort=False)
@@ -282,13 +287,22 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     note(0.4, "Escribiendo líneas de venta")
     venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
     linea = grouped.cumcount().to_numpy() + 1
-    lines = list(zip(
-        [venta_ids[k] for k in erp_id], linea.tolist(), rows["codigo"].map(prods).astype(int).tolist(),
-        _num_list(rows["cantidad"], 5), _num_list(rows["precio"], 6), _num_list(rows["importe"], 2),
-        strict=True,
-    ))
-    line_res = upsert(conn, "erp_ventas_detalle", lines, key=["venta_id", "linea"], columns=[
-        "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
+    venta_col = pd.Series(erp_id).map(venta_ids).to_numpy()
+    prod_col = rows["codigo"].map(prods).to_numpy()
+    cant, precio, imp = (rows[c].to_numpy(dtype=float) for c in ("cantidad", "precio", "importe"))
+    line_res = UpsertResult()
+    total = len(rows)
+    # Chunks bound the memory of the row tuples; all chunks share the one transaction.
+    for start in range(0, total, LINE_CHUNK):
+        part = slice(start, start + LINE_CHUNK)
+        lines = list(zip(
+            venta_col[part].tolist(), linea[part].tolist(), prod_col[part].tolist(),
+            _num_list(cant[part], 5), _num_list(precio[part], 6), _num_list(imp[part], 2), strict=True,
+        ))
+        line_res += upsert(conn, "erp_ventas_detalle", lines, key=["venta_id", "linea"], columns=[
+            "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
+        done = min(start + LINE_CHUNK, total)
+        note(0.4 + 0.5 * done / total, f"Líneas de venta: {done:,} de {total:,}")
     # Documents that existed before (another upload) keep no stale lines beyond the new last one.
     reused = [(venta_ids[k], int(n)) for k, n in grouped.size().items() if k in before]
     for venta_id, last in reused:

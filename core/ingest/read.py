@@ -29,15 +29,15 @@ class RawSheet:
 
     name: str
     head: list[Row]
-    loader: Callable[[], list[Row]]
+    loader: Callable[[], list[Row]] | None
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
-    _rows: list[Row] | None = None
 
     def rows(self) -> list[Row]:
-        """All rows; row i is the sheet's row i + 1."""
-        if self._rows is None:
-            self._rows = self.loader()
-        return self._rows
+        """All rows (row i is the sheet's row i + 1); once: the reader's buffers are freed after."""
+        if self.loader is None:
+            raise RuntimeError("sheet rows already taken")
+        loader, self.loader = self.loader, None
+        return loader()
 
 
 def read_sheets(data: bytes, sniffed: Sniffed) -> list[RawSheet]:

@@ -1,0 +1,141 @@
+"""`python -m bench.ingest`: Excel ingest of Online Retail (541,909 lines) vs a bare calamine read.
+
+Measures, in one process and on the same .xlsx:
+- a bare `python_calamine` read of the sheet (the baseline),
+- our full ingest (read, understand, clean, validate, load into a fresh PostgreSQL database),
+- the same ingest with the sheet read by openpyxl instead of calamine,
+- peak RSS after our ingest.
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from bench.ingest_data import build_xlsx
+
+PG_ADMIN = os.environ.get("DEVCOMPRAS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for one run; dropped afterwards."""
+    name = f"dc_bench_ingest_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+    os.environ["DATABASE_URL"] = url
+    from core import db
+    from core.config import get_settings
+
+    get_settings.cache_clear()
+    db.migrate(url)
+    try:
+        yield url
+    finally:
+        db.get_engine(url).dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def calamine_read(path: Path) -> tuple[float, int]:
+    """The baseline: open the workbook and read the sheet's cells into Python."""
+    import python_calamine as pc
+
+    t0 = time.perf_counter()
+    rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    return time.perf_counter() - t0, len(rows)
+
+
+def ingest(path: Path, store: str) -> dict[str, float]:
+    """Our whole path, as the page/CLI/job runs it: preview (read, map, clean, validate) then load."""
+    from core.ingest.load import OPERATOR, load_preview
+    from core.ingest.service import preview_upload
+
+    t0 = time.perf_counter()
+    data = path.read_bytes()
+    pv = preview_upload(OPERATOR, data, path.name, store=store, max_mb=1024)
+    t1 = time.perf_counter()
+    result = load_preview(OPERATOR, pv, data)
+    t2 = time.perf_counter()
+    assert result.status == "loaded", result.message
+    return {"total": t2 - t0, "preview": t1 - t0, "load": t2 - t1, "rows": result.rows_ok,
+            "rejected": len(result.rejected), "written": result.processed}
+
+
+@contextmanager
+def openpyxl_reader() -> Iterator[None]:
+    """Swap the ingest's workbook reader for openpyxl (read-only, values only)."""
+    import core.ingest.read as read
+
+    def _read_openpyxl(data: bytes) -> list[read.RawSheet]:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheets = []
+        for ws in wb.worksheets:
+            rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+            sheets.append(read.RawSheet(ws.title, rows[: read.HEAD_ROWS], (lambda r=rows: r)))
+        return sheets
+
+    saved = read._read_calamine
+    read._read_calamine = _read_openpyxl
+    try:
+        yield
+    finally:
+        read._read_calamine = saved
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=None, help="first N lines only (default: all 541,909)")
+    parser.add_argument("--store", default="Online")
+    parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow openpyxl run")
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    path = build_xlsx(rows=args.rows)
+    print(f"libro: {path} ({path.stat().st_size / 1024**2:.1f} MB; preparado en {time.perf_counter() - t0:.1f} s)")
+
+    calamine_s, n = min(calamine_read(path) for _ in range(2))
+    print(f"lectura calamine (base): {calamine_s:.2f} s · {n - 1:,} filas")
+
+    with fresh_database():
+        ours = ingest(path, args.store)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = ours["total"] / calamine_s
+    print(f"ingesta completa (PostgreSQL): {ours['total']:.2f} s (vista previa {ours['preview']:.2f} s + carga "
+          f"{ours['load']:.2f} s) · {ours['rows']:,} filas, {ours['written']:,} registros · "
+          f"{ratio:.2f}× la lectura calamine (meta ≤ 2×)")
+    print(f"memoria máxima (RSS): {peak_mb:,.0f} MB (meta ≤ 1,024 MB)")
+
+    figures = {"ingest_s": round(ours["total"], 3), "ingest_preview_s": round(ours["preview"], 3),
+               "ingest_load_s": round(ours["load"], 3), "calamine_read_s": round(calamine_s, 3),
+               "openpyxl_ingest_s": None, "peak_rss_mb": round(peak_mb, 1)}
+    ratios = {"ingest_vs_calamine": round(ratio, 2)}
+    if not args.skip_openpyxl:
+        with fresh_database(), openpyxl_reader():
+            slow = ingest(path, args.store)
+        speedup = slow["total"] / ours["total"]
+        figures["openpyxl_ingest_s"] = round(slow["total"], 3)
+        ratios["openpyxl_vs_ingest"] = round(speedup, 2)
+        print(f"misma ingesta leyendo con openpyxl: {slow['total']:.2f} s · la nuestra es {speedup:.2f}× más "
+              f"rápida (meta ≥ 3×)")
+    print(json.dumps({"bench": "ingest", "params": {"rows": n - 1, "store": args.store, "file": path.name,
+                                                    "database": "postgresql"},
+                      "figures": figures, "ratios": ratios}))
+
+
+if __name__ == "__main__":
+    main()
