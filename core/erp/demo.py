@@ -22,7 +22,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,41 @@ ARTICLES_PER_SCALE = 2_000
 CUSTOMERS_PER_SCALE = 1_500
 DAYS = 730
 IVA = 0.16
-PRICE_INFLATION = 0.045  # yearly price rise: older documents carry lower prices
+PRICE_INFLATION = 0.045  # yearly price rise (every January): older documents carry lower prices
+EPOCH = date(2015, 1, 1)  # day numbers, id blocks and trends count from here
+REF_DAY = (date(2026, 1, 1) - EPOCH).days  # trend anchor
+REF_END = (date(2026, 12, 31) - EPOCH).days  # scale 1 ≈ 100,000 lines in the two years ending here
+PRICE_BASE_YEAR = 2026
+ID_BASE_DOCS = 1_000_000  # catalog ids stay below; documents take one block per day above
+ID_STRIDE = 10_000  # ids per day and per unit of scale (int32 holds days until 2040 at scale 20)
+MAX_SCALE = 20.0
+NEVER = 10**9
+VE_TYPES = np.array(["F", "R", "C", "P"])
+VE_P = np.array([0.45, 0.30, 0.13, 0.12])
+VE_LINES = {"F": 5.0, "R": 3.5, "C": 6.0, "P": 5.0, "D": 1.4}
+PV_LINES = {"V": 2.2, "D": 1.3}
+WEEKLY_VE = [1.0, 1.0, 1.0, 1.0, 1.05, 0.45, 0.02]  # Monday … Sunday: offices close on weekends
+WEEKLY_PV = [0.95, 0.9, 0.9, 0.95, 1.1, 1.35, 0.55]  # the counter is busiest on Saturday
+FOLIO_PREFIX = {
+    "VE": {"F": "FA", "R": "RE", "C": "CO", "P": "PE", "D": "DV"},
+    "PV": {"V": "TK", "D": "DT", "F": "FG"},
+}
+DOC_KEYS = (
+    "day",
+    "secs",
+    "tipo",
+    "cli",
+    "alm",
+    "cancel_at",
+    "src_index",
+    "user",
+    "vend",
+    "cond",
+    "cajero",
+    "edit",
+    "nl",
+)
+LINE_KEYS = ("l_doc", "l_art", "l_units", "l_pu", "l_dscto", "l_neto", "l_dev")
 
 # Median price (before tax) per línea clave.
 _PRECIO_LINEA = {
@@ -126,14 +160,17 @@ def _py_values(arr: Any) -> list:
 class _Ids:
     """The shared ``ID_DOCTOS`` generator: increasing ids with random gaps (never 1..N)."""
 
-    def __init__(self, rng: np.random.Generator, start: int) -> None:
+    def __init__(self, rng: np.random.Generator, start: int, max_gap: int = 20) -> None:
         self.rng = rng
         self.next = start
+        self.max_gap = max_gap
 
     def take(self, n: int) -> np.ndarray:
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        ids = self.next + np.cumsum(self.rng.integers(1, 20, size=n, dtype=np.int64))
+        ids = self.next + np.cumsum(self.rng.integers(1, self.max_gap, size=n, dtype=np.int64))
+        if ids[-1] >= ID_BASE_DOCS:
+            raise ValueError("demasiados registros de catálogo para el rango de ids del demo")
         self.next = int(ids[-1])
         return ids
 
@@ -162,9 +199,11 @@ def generate(*, scale: float = 1.0, seed: int = 7, end_date: date | None = None)
     Articles and customers grow with √scale; documents grow linearly. ``end_date``
     (default today) is the last day with documents; two years end there.
     """
-    if scale <= 0:
-        raise ValueError("scale debe ser mayor que cero")
+    if not 0 < scale <= MAX_SCALE:
+        raise ValueError(f"la escala del demo debe estar entre 0 y {MAX_SCALE:g}")
     end = end_date or date.today()
+    if (end - EPOCH).days < DAYS:
+        raise ValueError(f"end_date debe ser posterior a {EPOCH.year + 2}")
     return _generate_cached(float(scale), int(seed), end)
 
 
@@ -192,10 +231,12 @@ class _Generator:
         self.seed = seed
         self.end = end
         self.rng = np.random.default_rng(seed)
-        self.ids = _Ids(self.rng, start=10_000 + int(self.rng.integers(0, 5_000)))
+        self.ids = _Ids(self.rng, start=10_000 + int(self.rng.integers(0, 5_000)), max_gap=9)
         self.start = np.datetime64(end, "D") - np.timedelta64(DAYS - 1, "D")
         self.end64 = np.datetime64(end, "D")
         self.end_ts = self.end64.astype("datetime64[s]") + np.timedelta64(86_399, "s")
+        self.end_abs = (end - EPOCH).days
+        self.start_abs = self.end_abs - DAYS + 1
         self.t: dict[str, dict[str, Any]] = {}
         self.n_art = max(60, round(ARTICLES_PER_SCALE * scale**0.5))
         self.n_cli = max(40, round(CUSTOMERS_PER_SCALE * scale**0.5))
@@ -214,7 +255,9 @@ class _Generator:
             assert not unknown, (name, unknown)
             lens = {len(v) for v in cols.values()}
             assert len(lens) == 1, (name, lens)
-        return DemoData(self.scale, self.seed, self.end, tables, self.ids.next)
+        # ID_DOCTOS continues after the block of end_date's day (every id used is below)
+        next_id = ID_BASE_DOCS + (self.end_abs + 1) * self.id_stride
+        return DemoData(self.scale, self.seed, self.end, tables, next_id)
 
     # -- almacenes, price lists, key roles ---------------------------------------------------
     def _almacenes(self) -> None:
@@ -336,13 +379,20 @@ class _Generator:
         w = rank**-1.1 * (precio / np.median(precio)) ** -0.3
         self.art_w = w / w.sum()
 
-        # launches during the period (no sales before); never the top sellers
-        launch = np.zeros(n, dtype=np.int64)
+        # availability on absolute dates (so it never depends on end_date): ~10% of the articles
+        # are launched during the years the demo covers (no sales before), ~4% of the slow ones
+        # get suspended (no sales after); never the top sellers
+        launch = np.full(n, -NEVER, dtype=np.int64)
+        susp = np.full(n, NEVER, dtype=np.int64)
         cand = np.flatnonzero(rank > n * 0.05)
         nl_launch = int(n * 0.10)
         launched = rng.choice(cand, size=nl_launch, replace=False)
-        launch[launched] = rng.integers(60, DAYS - 90, size=nl_launch)
-        self.launch = launch
+        launch[launched] = REF_DAY + rng.integers(-600, 250, size=nl_launch)
+        slow = np.setdiff1d(np.flatnonzero(rank > n * 0.3), launched)
+        ns = min(len(slow), max(2, int(n * 0.04)))
+        suspended = rng.choice(slow, size=ns, replace=False)
+        susp[suspended] = REF_DAY + rng.integers(-650, 250, size=ns)
+        self.launch_abs, self.susp_abs = launch, susp
 
         # SKUs: principal key "<LINEA>-<n>", barcodes for some, a few with only a barcode
         seq = np.zeros(n, dtype=np.int64)
@@ -387,7 +437,10 @@ class _Generator:
         sku = np.where(no_ppal, np.where(has_bar, barcode, principal), principal).astype(object)
         self.sku = sku
 
-        self.t["PRECIOS_ARTICULOS"] = self._precios(art_ids, precio)
+        self.t["PRECIOS_ARTICULOS"] = self._precios(
+            art_ids, np.round(precio * _price_factor(self.end.year), 6)
+        )
+        costo = np.round(costo * _price_factor(self.end.year), 4)
         self.art_ids, self.precio, self.costo, self.unidad = art_ids, precio, costo, unidad
         self.a_linea, self.art_names = a_linea, names
         self.art_rank = rank
@@ -552,12 +605,14 @@ class _Generator:
         self.cli_dir = np.array([dir_of.get(int(c), -1) for c in cli_ids])
 
     # -- documents ----------------------------------------------------------------------------
-    def _profile(self, weekly: list[float]) -> np.ndarray:
-        days = np.arange(DAYS)
-        dates = self.start + days.astype("timedelta64[D]")
-        dow = (
-            dates.astype("datetime64[D]").view("int64") - 4
-        ) % 7  # 1970-01-01 was a Thursday → Mon=0
+    # -- documents: one random stream and one id block per calendar day ---------------------------
+    # A day's documents depend only on (seed, scale, that date): when "today" moves, old days keep
+    # their documents and ids, new days add new ones, late cancellations and returns show up as
+    # changes. That is what an incremental sync sees on a real Microsip database.
+    def _day_profile(self, day_abs: np.ndarray, weekly: list[float]) -> np.ndarray:
+        """Expected activity of each absolute day (days since EPOCH), without noise."""
+        dates = np.datetime64(EPOCH, "D") + day_abs.astype("timedelta64[D]")
+        dow = (dates.view("int64") - 4) % 7  # 1970-01-01 was a Thursday → Monday = 0
         doy = (dates - dates.astype("datetime64[Y]")).astype(int)
         season = (
             1
@@ -565,57 +620,58 @@ class _Generator:
             + 0.30 * np.exp(-(((doy - 348) / 10.0) ** 2))
             - 0.35 * np.exp(-(((doy - 4) / 5.0) ** 2))
         )
-        trend = 1 + 0.15 * days / 365.0
+        trend = np.clip(1 + 0.15 * (day_abs - REF_DAY) / 365.0, 0.5, 1.6)
         month = (dates.astype("datetime64[M]") - dates.astype("datetime64[Y]")).astype(int) + 1
         dom = (dates - dates.astype("datetime64[M]")).astype(int) + 1
-        holiday = np.ones(DAYS)
+        holiday = np.ones(len(day_abs))
         for m, d in ((1, 1), (5, 1), (9, 16), (11, 20), (12, 25), (12, 12)):
             holiday[(month == m) & (dom == d)] = 0.15
-        noise = self.rng.lognormal(0, 0.12, DAYS)
-        return season * trend * np.array(weekly)[dow] * holiday * noise
+        return season * trend * np.array(weekly)[dow] * holiday
 
     def _documentos(self) -> None:
         T = self.target_lines
-        ve_types = np.array(["F", "R", "C", "P"])
-        ve_p = np.array([0.45, 0.30, 0.13, 0.12])
-        ve_lines = {"F": 5.0, "R": 3.5, "C": 6.0, "P": 5.0, "D": 1.4}
-        pv_lines = {"V": 2.2, "D": 1.3}
-        mean_ve = float((ve_p * np.array([ve_lines[t] for t in ve_types])).sum())
-        n_ve = 0.485 * T / mean_ve
-        n_pv = 0.425 * T / pv_lines["V"]
-
-        ve = self._docs_module("VE", n_ve, [1.0, 1.0, 1.0, 1.0, 1.05, 0.45, 0.02], ve_types, ve_p)
-        pv = self._docs_module(
-            "PV", n_pv, [0.95, 0.9, 0.9, 0.95, 1.1, 1.35, 0.55], np.array(["V"]), np.array([1.0])
-        )
-        self._cancel_and_return(ve, ("F", "R"), 0.02, 0.035)
-        self._cancel_and_return(pv, ("V",), 0.015, 0.025)
-        self._lines(ve, ve_lines)
-        self._lines(pv, pv_lines)
-        self._fix_returns(ve)
-        self._fix_returns(pv)
+        mean_ve = float((VE_P * np.array([VE_LINES[t] for t in VE_TYPES])).sum())
+        # volume per day calibrated on a fixed reference window, so it never depends on end_date
+        ref = np.arange(REF_END - DAYS + 1, REF_END + 1)
+        base_ve = 0.485 * T / mean_ve / self._day_profile(ref, WEEKLY_VE).sum()
+        base_pv = 0.425 * T / PV_LINES["V"] / self._day_profile(ref, WEEKLY_PV).sum()
+        days = np.arange(self.start_abs, self.end_abs + 1)
+        lam_ve = base_ve * self._day_profile(days, WEEKLY_VE)
+        lam_pv = base_pv * self._day_profile(days, WEEKLY_PV)
+        self.id_stride = ID_STRIDE * int(np.ceil(max(1.0, self.scale)))
+        # the resampling pool must not depend on the window either
+        self.always = np.flatnonzero((self.launch_abs == -NEVER) & (self.susp_abs == NEVER))
+        self.always_w = self.art_w[self.always] / self.art_w[self.always].sum()
+        ve_days, pv_days = [], []
+        for i, day in enumerate(days.tolist()):
+            rng = np.random.default_rng([self.seed, 1, day])
+            noise = rng.lognormal(0, 0.12, 2)
+            ve = self._day_docs("VE", day, rng, lam_ve[i] * noise[0])
+            pv = self._day_docs("PV", day, rng, lam_pv[i] * noise[1])
+            self._day_ids(day, rng, ve, pv)
+            ve_days.append(ve)
+            pv_days.append(pv)
+        ve, pv = _concat_days(ve_days), _concat_days(pv_days)
+        for d in (ve, pv):
+            self._drop_future(d)
         self._global_facturas(pv)
         self._totals(ve)
         self._totals(pv)
-        self._assign_ids(ve, pv)
-        self._suspend_articles(ve, pv)
         self.ve, self.pv = ve, pv
+        self._emit_articulos()
         self._emit_docs(ve, pv)
 
-    def _docs_module(
-        self, mod: str, n_docs: float, weekly: list[float], types: np.ndarray, p: np.ndarray
-    ) -> dict[str, Any]:
-        rng = self.rng
-        prof = self._profile(weekly)
-        counts = rng.poisson(prof * (n_docs / prof.sum()))
-        day = np.repeat(np.arange(DAYS), counts)
-        n = len(day)
-        tipo = rng.choice(types, size=n, p=p)
+    def _day_docs(self, mod: str, day: int, rng: np.random.Generator, lam: float) -> dict[str, Any]:
+        """The documents captured on one day, with their lines, cancellations and later returns."""
+        n = int(rng.poisson(lam))
         if mod == "VE":
+            tipo = rng.choice(VE_TYPES, size=n, p=VE_P)
             secs = rng.integers(9 * 3600, 18 * 3600 + 1800, n)
             cli = rng.choice(self.n_cli, size=n, p=self.cli_w)
             alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_ve)
+            counted, p_cancel, p_return, mean_lines = ("F", "R"), 0.02, 0.035, VE_LINES
         else:
+            tipo = np.full(n, "V")
             secs = np.clip(rng.normal(13.5 * 3600, 3 * 3600, n), 8 * 3600, 20 * 3600 + 3000).astype(
                 np.int64
             )
@@ -626,98 +682,89 @@ class _Generator:
                 kind == 0, 0, np.where(kind == 1, -1, rng.choice(self.n_cli, size=n, p=self.cli_w))
             )
             alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_pv)
+            counted, p_cancel, p_return, mean_lines = ("V",), 0.015, 0.025, PV_LINES
+        # order documents by capture time (ids grow with it)
+        order = np.argsort(secs, kind="stable")
+        tipo, secs, cli, alm = tipo[order], secs[order], cli[order], alm[order]
+        t0 = day * 86400
+        mean = np.array([mean_lines[t] for t in tipo.tolist()]) if n else np.zeros(0)
+        nl = np.minimum(1 + rng.poisson(np.maximum(mean - 1, 0)), 40)
+        doc = np.repeat(np.arange(n), nl)
+        art = self._sample_articles(rng, len(doc), day)
+        units = self._units(rng, art, tipo[doc], mod)
+        pu, dscto = self._prices(rng, art, day, mod)
+        neto = np.round(units * pu * (1 - dscto / 100), 2)
+
+        # cancellations: mostly within three days; quotes and orders get cancelled too
+        elig = np.isin(tipo, counted)
+        cancel = np.where(elig, rng.random(n) < p_cancel, rng.random(n) < 0.03)
+        cancel_at = np.where(cancel, t0 + secs + rng.integers(600, 3 * 86400, n), -1)
+
+        # returns of some counted, live documents with a known customer, 1–20 days later
+        src = np.flatnonzero(elig & ~cancel & (cli != -1) & (rng.random(n) < p_return))
+        m = len(src)
+        r_at = (
+            t0
+            + rng.integers(1, 21, m) * 86400
+            + rng.integers(9 * 3600, 19 * 3600, m)
+            - (t0 % 86400)
+        )
+        r_day = r_at // 86400
+        starts = np.concatenate([[0], np.cumsum(nl)[:-1]]).astype(np.int64)
+        take = np.minimum(nl[src], 1 + (rng.random(m) < 0.3))
+        r_doc = np.repeat(np.arange(m), take)
+        src_line = np.repeat(starts[src], take) + _positions(r_doc) - 1
+        frac = rng.uniform(0.2, 1.0, len(r_doc))
+        su = units[src_line]
+        integral = np.isin(self.unidad[art[src_line]], ["PIEZA", "LITRO"])
+        r_units = np.minimum(
+            np.where(integral, np.maximum(1, np.ceil(su * frac)), np.round(su * frac, 3)), su
+        )
+        dev = np.zeros(len(doc))
+        np.add.at(dev, src_line, r_units)
+        r_pu, r_dscto = pu[src_line], dscto[src_line]
+
         return {
             "mod": mod,
-            "day": day,
-            "secs": secs,
-            "tipo": tipo,
-            "cli": cli,
-            "alm": alm,
-            "estatus": np.full(n, "N"),
-            "src": np.full(n, -1),
-            "cancel_secs": np.full(n, -1, dtype=np.int64),
-            "mod_extra": np.full(n, -1, dtype=np.int64),
+            "n_regular": n,
+            # documents: the day's own, then its future returns
+            "day": np.concatenate([np.full(n, day), r_day]),
+            "secs": np.concatenate([secs, r_at - r_day * 86400]),
+            "tipo": np.concatenate([tipo, np.full(m, "D")]),
+            "cli": np.concatenate([cli, cli[src]]),
+            "alm": np.concatenate([alm, alm[src]]),
+            "cancel_at": np.concatenate([cancel_at, np.full(m, -1)]),
+            "src": np.concatenate([np.full(n, -1), src]),
+            "r_at": r_at,
+            "user": rng.integers(0, 3, n + m),
+            "vend": rng.integers(0, len(self.vendedores), n + m),
+            "cond": rng.integers(0, 3, n + m),
+            "cajero": rng.integers(0, 2, n + m),
+            "edit": np.where(rng.random(n + m) < 0.05, rng.integers(60, 7200, n + m), 0),
+            "nl": np.concatenate([nl, take]),
+            # lines
+            "l_doc": np.concatenate([doc, n + r_doc]),
+            "l_art": np.concatenate([art, art[src_line]]),
+            "l_units": np.concatenate([units, r_units]),
+            "l_pu": np.concatenate([pu, r_pu]),
+            "l_dscto": np.concatenate([dscto, r_dscto]),
+            "l_neto": np.concatenate([neto, np.round(r_units * r_pu * (1 - r_dscto / 100), 2)]),
+            "l_dev": np.concatenate([dev, np.zeros(len(r_doc))]),
         }
 
-    def _cancel_and_return(
-        self, d: dict[str, Any], counted: tuple[str, ...], p_cancel: float, p_return: float
-    ) -> None:
-        """Cancel some documents; create return documents (tipo D) for others."""
-        rng = self.rng
-        n = len(d["day"])
-        elig = np.isin(d["tipo"], counted)
-        cancel = elig & (rng.random(n) < p_cancel)
-        d["estatus"][cancel] = "C"
-        abs_secs = d["day"] * 86400 + d["secs"]
-        d["cancel_secs"][cancel] = np.minimum(
-            abs_secs[cancel] + rng.integers(600, 3 * 86400, int(cancel.sum())), DAYS * 86400 - 1
-        )
-        # cotizaciones and pedidos: a few get cancelled too (they must not count either way)
-        other = ~elig & (rng.random(n) < 0.03)
-        d["estatus"][other] = "C"
-        d["cancel_secs"][other] = np.minimum(abs_secs[other] + 3600, DAYS * 86400 - 1)
-
-        src = np.flatnonzero(
-            elig & ~cancel & (d["day"] < DAYS - 2) & (d["cli"] != -1) & (rng.random(n) < p_return)
-        )
-        rday = d["day"][src] + rng.integers(1, 21, len(src))
-        keep = rday < DAYS
-        src, rday = src[keep], rday[keep]
-        m = len(src)
-        rsecs = rng.integers(9 * 3600, 19 * 3600, m)
-        for k in (
-            "day",
-            "secs",
-            "tipo",
-            "cli",
-            "alm",
-            "estatus",
-            "src",
-            "cancel_secs",
-            "mod_extra",
-        ):
-            base = d[k]
-            add = {
-                "day": rday,
-                "secs": rsecs,
-                "tipo": np.full(m, "D"),
-                "cli": d["cli"][src],
-                "alm": d["alm"][src],
-                "estatus": np.full(m, "N"),
-                "src": src,
-                "cancel_secs": np.full(m, -1, dtype=np.int64),
-                "mod_extra": np.full(m, -1, dtype=np.int64),
-            }[k]
-            d[k] = np.concatenate([base, add.astype(base.dtype)])
-        # the source document is touched when the return is made (PV marks it 'D')
-        d["mod_extra"][src] = rday * 86400 + rsecs
-        if d["mod"] == "PV":
-            d["estatus"][src] = "D"
-
-    def _lines(self, d: dict[str, Any], mean_lines: dict[str, float]) -> None:
-        rng = self.rng
-        n = len(d["day"])
-        mean = np.array([mean_lines[t] for t in d["tipo"].tolist()]) if n else np.zeros(0)
-        nl = np.minimum(1 + rng.poisson(np.maximum(mean - 1, 0)), 40)
-        is_ret = d["tipo"] == "D"
-        nl[is_ret] = 0  # filled from the source document in _fix_returns
-        doc = np.repeat(np.arange(n), nl)
-        L = len(doc)
-        art = rng.choice(self.n_art, size=L, p=self.art_w)
-        # products launched during the period have no sales before their launch
-        day = d["day"][doc]
-        bad = day < self.launch[art]
+    def _sample_articles(self, rng: np.random.Generator, size: int, day: int) -> np.ndarray:
+        """Articles by popularity; none before its launch or after its suspension."""
+        art = rng.choice(self.n_art, size=size, p=self.art_w)
+        bad = (day < self.launch_abs[art]) | (day >= self.susp_abs[art])
         if bad.any():
-            always = np.flatnonzero(self.launch == 0)
-            w = self.art_w[always] / self.art_w[always].sum()
-            art[bad] = always[rng.choice(len(always), size=int(bad.sum()), p=w)]
-        units = self._units(art, d["tipo"][doc], d["mod"])
-        d["nl"] = nl
-        d["l_doc"], d["l_art"], d["l_units"] = doc, art, units
-        self._price_lines(d)
+            art[bad] = self.always[
+                rng.choice(len(self.always), size=int(bad.sum()), p=self.always_w)
+            ]
+        return art
 
-    def _units(self, art: np.ndarray, tipo: np.ndarray, mod: str) -> np.ndarray:
-        rng = self.rng
+    def _units(
+        self, rng: np.random.Generator, art: np.ndarray, tipo: np.ndarray, mod: str
+    ) -> np.ndarray:
         L = len(art)
         unidad = self.unidad[art]
         big = (mod == "VE") & (tipo != "D")
@@ -737,123 +784,186 @@ class _Generator:
         u[kg] = np.round(rng.lognormal(np.log(np.where(big, 25.0, 4.0)), 0.7, L), 3)[kg] + 0.001
         return np.round(u, 5)
 
-    def _price_lines(self, d: dict[str, Any]) -> None:
-        rng = self.rng
-        doc, art = d["l_doc"], d["l_art"]
-        L = len(doc)
-        year = (self.start + d["day"][doc].astype("timedelta64[D]")).astype("datetime64[Y]").astype(
-            int
-        ) + 1970
-        factor = (1 + PRICE_INFLATION) ** -(self.end.year - year).astype(float)
-        pu = np.round(self.precio[art] * factor, 6)
-        if d["mod"] == "VE":
+    def _prices(
+        self, rng: np.random.Generator, art: np.ndarray, day: int, mod: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unit price of the day (prices rise every January) and discount percentage."""
+        L = len(art)
+        pu = np.round(self.precio[art] * _price_factor(_year_of(day)), 6)
+        if mod == "VE":
             dscto = rng.choice([0.0, 5.0, 10.0], size=L, p=[0.7, 0.2, 0.1])
         else:
             dscto = np.where(rng.random(L) < 0.05, 5.0, 0.0)
-        d["l_pu"], d["l_dscto"] = pu, dscto
-        d["l_neto"] = np.round(d["l_units"] * pu * (1 - dscto / 100), 2)
+        return pu, dscto
 
-    def _fix_returns(self, d: dict[str, Any]) -> None:
-        """Lines of each return: one or two lines of its source, part of the units."""
-        rng = self.rng
-        ret = np.flatnonzero(d["tipo"] == "D")
-        if len(ret) == 0:
-            d["l_pos"] = _positions(d["l_doc"])
-            d["l_dev"] = np.zeros(len(d["l_doc"]))
-            return
-        src = d["src"][ret]
-        starts = np.concatenate([[0], np.cumsum(d["nl"])[:-1]])
-        take = np.minimum(d["nl"][src], 1 + (rng.random(len(ret)) < 0.3))
-        r_doc = np.repeat(ret, take)
-        src_line = (
-            np.repeat(starts[src], take) + _positions(np.repeat(np.arange(len(ret)), take)) - 1
+    def _day_ids(
+        self, day: int, rng: np.random.Generator, ve: dict[str, Any], pv: dict[str, Any]
+    ) -> None:
+        """Ids from the day's block of ID_DOCTOS: documents in capture order, each followed by its
+        lines; then the returns those documents will get (so the block never depends on other days).
+        Global facturas use the upper half of the block of the month's last day."""
+        base = ID_BASE_DOCS + day * self.id_stride
+        parts = []
+        for d in (ve, pv):
+            n = d["n_regular"]
+            parts.append((d, np.arange(n), d["secs"][:n]))
+        secs = np.concatenate([p[2] for p in parts])
+        which = np.concatenate(
+            [np.zeros(ve["n_regular"], dtype=int), np.ones(pv["n_regular"], dtype=int)]
         )
-        frac = rng.uniform(0.2, 1.0, len(r_doc))
-        su = d["l_units"][src_line]
-        integral = np.isin(self.unidad[d["l_art"][src_line]], ["PIEZA", "LITRO"])
-        units = np.where(integral, np.maximum(1, np.ceil(su * frac)), np.round(su * frac, 3))
-        units = np.minimum(units, su)
-        pu, dscto = d["l_pu"][src_line], d["l_dscto"][src_line]
-        dev = np.zeros(len(d["l_doc"]))
-        np.add.at(dev, src_line, units)
-        # append the return lines and re-sort lines by document
-        cat_ = np.concatenate
-        d["l_doc"] = cat_([d["l_doc"], r_doc])
-        d["l_art"] = cat_([d["l_art"], d["l_art"][src_line]])
-        d["l_units"] = cat_([d["l_units"], units])
-        d["l_pu"] = cat_([d["l_pu"], pu])
-        d["l_dscto"] = cat_([d["l_dscto"], dscto])
-        d["l_neto"] = cat_([d["l_neto"], np.round(units * pu * (1 - dscto / 100), 2)])
-        dev = cat_([dev, np.zeros(len(r_doc))])
-        order = np.argsort(d["l_doc"], kind="stable")
-        for k in ("l_doc", "l_art", "l_units", "l_pu", "l_dscto", "l_neto"):
-            d[k] = d[k][order]
-        d["l_dev"] = dev[order]
+        order = np.lexsort((which, secs))
+        nls = np.concatenate([ve["nl"][: ve["n_regular"]], pv["nl"][: pv["n_regular"]]])
+        r_nls = [ve["nl"][ve["n_regular"] :], pv["nl"][pv["n_regular"] :]]
+        total = int((1 + nls).sum() + sum((1 + r).sum() for r in r_nls))
+        ids = base + np.cumsum(rng.integers(1, 7, total, dtype=np.int64))
+        if total and ids[-1] >= base + self.id_stride // 2:
+            raise ValueError("escala demasiado grande para los bloques de ids del demo")
+        pos_sorted = np.concatenate([[0], np.cumsum(1 + nls[order])[:-1]]).astype(np.int64)
+        pos = np.empty(len(order), dtype=np.int64)
+        pos[order] = pos_sorted
+        offset = int((1 + nls).sum())
+        start = 0
+        for k, d in enumerate((ve, pv)):
+            n = d["n_regular"]
+            doc_pos = np.empty(len(d["day"]), dtype=np.int64)
+            doc_pos[:n] = pos[start : start + n]
+            start += n
+            r_steps = 1 + r_nls[k]
+            doc_pos[n:] = offset + np.concatenate([[0], np.cumsum(r_steps)[:-1]]).astype(np.int64)
+            offset += int(r_steps.sum())
+            line_pos = doc_pos[d["l_doc"]] + _positions(d["l_doc"])
+            d["id"] = ids[doc_pos] if len(doc_pos) else np.zeros(0, dtype=np.int64)
+            d["l_id"] = ids[line_pos] if len(line_pos) else np.zeros(0, dtype=np.int64)
+            d["l_pos"] = _positions(d["l_doc"])
+            # folio: type prefix + day number + sequence within the day and type
+            folio = np.empty(len(d["day"]), dtype=object)
+            pre = FOLIO_PREFIX[d["mod"]]
+            for t in np.unique(d["tipo"]).tolist():
+                idx = np.flatnonzero(d["tipo"] == t)
+                seq = np.arange(1, len(idx) + 1)
+                folio[idx] = [f"{pre[t]}{day % 10000:04d}{s % 1000:03d}" for s in seq.tolist()]
+            d["folio"] = folio
+
+    def _drop_future(self, d: dict[str, Any]) -> None:
+        """Returns dated after end_date do not exist yet; their source stays untouched."""
+        keep = d["day"] <= self.end_abs
+        end_s = (self.end_abs + 1) * 86400 - 1
+        # the source of an existing return was touched (PV marks it 'D'); cancellations after
+        # end_date have not happened yet
+        is_ret = d["src_index"] >= 0
+        src_global = np.flatnonzero(is_ret & keep)
+        d["estatus"] = np.full(len(d["day"]), "N")
+        d["mod_extra"] = np.full(len(d["day"]), -1, dtype=np.int64)
+        srcs = d["src_index"][src_global]
+        d["mod_extra"][srcs] = d["day"][src_global] * 86400 + d["secs"][src_global]
+        if d["mod"] == "PV":
+            d["estatus"][srcs] = "D"
+        cancelled = (d["cancel_at"] >= 0) & (d["cancel_at"] <= end_s)
+        d["estatus"][cancelled] = "C"
+        d["cancel_at"] = np.where(cancelled, d["cancel_at"], -1)
+        # a document edited a little after capture
+        created = d["day"] * 86400 + d["secs"]
+        mod = np.maximum(created, np.maximum(d["cancel_at"], d["mod_extra"]))
+        d["modified_at"] = np.minimum(
+            np.where(d["edit"] > 0, mod + d["edit"], mod), np.maximum(end_s, mod)
+        )
+        # keep only what exists at end_date
+        docs = np.flatnonzero(keep)
+        remap = np.full(len(d["day"]), -1, dtype=np.int64)
+        remap[docs] = np.arange(len(docs))
+        line_keep = keep[d["l_doc"]]
+        for k in DOC_KEYS + ("estatus", "mod_extra", "modified_at", "id", "folio"):
+            d[k] = d[k][docs]
+        for k in LINE_KEYS + ("l_id", "l_pos"):
+            d[k] = d[k][line_keep]
+        d["l_doc"] = remap[d["l_doc"]]
+        d["day"] = d["day"] - self.start_abs  # window index from here on
         d["nl"] = np.bincount(d["l_doc"], minlength=len(d["day"]))
-        d["l_pos"] = _positions(d["l_doc"])
 
     def _global_facturas(self, pv: dict[str, Any]) -> None:
         """PV global facturas (tipo F): per almacén and closed month, walk-in tickets by article.
 
+        Only months wholly inside the window, so a factura never changes when the window moves.
         Their tickets are already counted, so the reader must skip them.
         """
         doc = pv["l_doc"]
-        month_of_day = (self.start + np.arange(DAYS).astype("timedelta64[D]")).astype(
-            "datetime64[M]"
-        )
+        dates = self.start + np.arange(DAYS).astype("timedelta64[D]")
+        month_of_day = dates.astype("datetime64[M]")
         m0 = month_of_day[0]
         mi = (month_of_day - m0).astype(int)
-        last_month = mi[-1]
+        first_ok = 0 if dates[0] == month_of_day[0].astype("datetime64[D]") else 1
         ok = (
             (pv["tipo"][doc] == "V")
             & (pv["estatus"][doc] != "C")
             & (pv["cli"][doc] == 0)
-            & (mi[pv["day"][doc]] < last_month)
+            & (mi[pv["day"][doc]] < mi[-1])
+            & (mi[pv["day"][doc]] >= first_ok)
         )
         if not ok.any():
             return
-        key_doc = pv["alm"][doc[ok]] * 1000 + mi[pv["day"][doc[ok]]]
+        W = len(self.alm_ids)
+        key_doc = mi[pv["day"][doc[ok]]] * W + pv["alm"][doc[ok]]
         art = pv["l_art"][ok]
         keys, inv = np.unique(np.stack([key_doc, art]), axis=1, return_inverse=True)
+        inv = inv.ravel()
         units = np.bincount(inv, weights=pv["l_units"][ok])
         neto = np.round(np.bincount(inv, weights=pv["l_neto"][ok]), 2)
         gdocs, g_of_line = np.unique(keys[0], return_inverse=True)
+        g_of_line = g_of_line.ravel()
         n_g = len(gdocs)
-        # date: last day of the month, 21:30
-        g_month = m0 + (gdocs % 1000).astype("timedelta64[M]")
-        g_day = (
-            (g_month + np.timedelta64(1, "M")).astype("datetime64[D]")
-            - np.timedelta64(1, "D")
-            - self.start
-        ).astype(int)
-        base = len(pv["day"])
+        g_alm = gdocs % W
+        g_month = m0 + (gdocs // W).astype("timedelta64[M]")
+        last = (g_month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        g_day = (last - self.start).astype(int)
+        g_abs = g_day + self.start_abs
+        # ids: upper half of the block of the month's last day, one slice per almacén
+        nl = np.bincount(g_of_line, minlength=n_g)
+        slot = self.id_stride // (2 * W)
+        if (nl + 1).max() > slot:
+            raise ValueError("escala demasiado grande para las facturas globales del demo")
+        g_base = ID_BASE_DOCS + g_abs * self.id_stride + self.id_stride // 2 + g_alm * slot
+        g_id = g_base + 1
+        l_pos = _positions(g_of_line)
+        l_id = g_base[g_of_line] + 1 + l_pos
+        end_s = (self.end_abs + 1) * 86400 - 1
+        created = g_abs * 86400 + 21 * 3600 + 1800
         add = {
             "day": g_day,
             "secs": np.full(n_g, 21 * 3600 + 1800),
             "tipo": np.full(n_g, "F"),
             "cli": np.zeros(n_g, dtype=np.int64),
-            "alm": gdocs // 1000,
+            "alm": g_alm,
             "estatus": np.full(n_g, "N"),
-            "src": np.full(n_g, -1),
-            "cancel_secs": np.full(n_g, -1, dtype=np.int64),
+            "cancel_at": np.full(n_g, -1, dtype=np.int64),
             "mod_extra": np.full(n_g, -1, dtype=np.int64),
+            "modified_at": np.minimum(created, end_s),
+            "id": g_id,
+            "folio": np.array(
+                [
+                    f"FG{int(a) % 10000:04d}{int(w) + 1:03d}"
+                    for a, w in zip(g_abs, g_alm, strict=True)
+                ],
+                dtype=object,
+            ),
+            "user": np.zeros(n_g, dtype=np.int64),
+            "vend": np.zeros(n_g, dtype=np.int64),
+            "cond": np.zeros(n_g, dtype=np.int64),
+            "cajero": np.zeros(n_g, dtype=np.int64),
         }
+        base = len(pv["day"])
         for k, v in add.items():
             pv[k] = np.concatenate([pv[k], v.astype(pv[k].dtype)])
-        l_doc = base + g_of_line
         cat_ = np.concatenate
-        pv["l_doc"] = cat_([pv["l_doc"], l_doc])
+        pv["l_doc"] = cat_([pv["l_doc"], base + g_of_line])
         pv["l_art"] = cat_([pv["l_art"], keys[1]])
         pv["l_units"] = cat_([pv["l_units"], np.round(units, 5)])
         pv["l_pu"] = cat_([pv["l_pu"], np.round(neto / units, 6)])
-        pv["l_dscto"] = cat_([pv["l_dscto"], np.zeros(len(l_doc))])
+        pv["l_dscto"] = cat_([pv["l_dscto"], np.zeros(len(g_of_line))])
         pv["l_neto"] = cat_([pv["l_neto"], neto])
-        pv["l_dev"] = cat_([pv["l_dev"], np.zeros(len(l_doc))])
+        pv["l_dev"] = cat_([pv["l_dev"], np.zeros(len(g_of_line))])
+        pv["l_id"] = cat_([pv["l_id"], l_id])
+        pv["l_pos"] = cat_([pv["l_pos"], l_pos])
         pv["nl"] = np.bincount(pv["l_doc"], minlength=len(pv["day"]))
-        order = np.argsort(pv["l_doc"], kind="stable")
-        for k in ("l_doc", "l_art", "l_units", "l_pu", "l_dscto", "l_neto", "l_dev"):
-            pv[k] = pv[k][order]
-        pv["l_pos"] = _positions(pv["l_doc"])
 
     def _totals(self, d: dict[str, Any]) -> None:
         n = len(d["day"])
@@ -864,74 +974,30 @@ class _Generator:
             np.bincount(d["l_doc"], weights=gross - d["l_neto"], minlength=n), 2
         )
 
-    def _assign_ids(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
-        """Documents and their lines take ids from ID_DOCTOS in creation order, interleaved."""
-        created = np.concatenate([ve["day"] * 86400 + ve["secs"], pv["day"] * 86400 + pv["secs"]])
-        nl = np.concatenate([ve["nl"], pv["nl"]])
-        n_ve = len(ve["day"])
-        order = np.argsort(created, kind="stable")
-        pos = np.empty(len(created), dtype=np.int64)
-        steps = 1 + nl[order]
-        pos[order] = np.concatenate([[0], np.cumsum(steps)[:-1]])
-        block = self.ids.take(int(steps.sum()))
-        for d, offset in ((ve, 0), (pv, n_ve)):
-            p = pos[offset : offset + len(d["day"])]
-            d["id"] = block[p]
-            d["l_id"] = block[p[d["l_doc"]] + d["l_pos"]]
-            # folios: per type, sequential in creation order
-            folio = np.empty(len(d["day"]), dtype=object)
-            prefixes = {
-                "VE": {"F": "FA", "R": "RE", "C": "CO", "P": "PE", "D": "DV"},
-                "PV": {"V": "TK", "D": "DT", "F": "FG"},
-            }[d["mod"]]
-            c = d["day"] * 86400 + d["secs"]
-            for t, pre in prefixes.items():
-                idx = np.flatnonzero(d["tipo"] == t)
-                if len(idx) == 0:
-                    continue
-                ordered = idx[np.argsort(c[idx], kind="stable")]
-                folio[ordered] = np.char.add(
-                    pre, np.char.zfill(np.arange(1, len(idx) + 1).astype(str), 7)
-                )
-            d["folio"] = folio
-
-    def _suspend_articles(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
-        """Suspend ~4% of the articles, among slow ones whose last sale is old (or never sold)."""
-        rng = self.rng
-        last = np.full(self.n_art, -1)
-        for d in (ve, pv):
-            np.maximum.at(last, d["l_art"], d["day"][d["l_doc"]])
-        cand = np.flatnonzero(
-            (last < DAYS - 60) & (self.art_rank > self.n_art * 0.3) & (self.launch == 0)
-        )
-        k = min(len(cand), max(2, int(self.n_art * 0.04)))
-        sus = rng.choice(cand, size=k, replace=False) if k else np.zeros(0, dtype=np.int64)
-        fday = np.where(
-            last[sus] >= 0, last[sus] + rng.integers(7, 45, k), rng.integers(0, DAYS - 30, k)
-        )
-        self.suspended = np.zeros(self.n_art, dtype=bool)
-        self.suspended[sus] = True
-        self.fecha_susp = np.full(self.n_art, np.datetime64("NaT"), dtype="datetime64[D]")
-        self.fecha_susp[sus] = self.start + np.minimum(fday, DAYS - 1).astype("timedelta64[D]")
-        self._emit_articulos()
-
     def _emit_articulos(self) -> None:
         rng, n = self.rng, self.n_art
+        suspended = self.susp_abs <= self.end_abs
+        epoch = np.datetime64(EPOCH, "D")
+        launch = np.where(
+            self.launch_abs > -NEVER, self.launch_abs, self.start_abs - rng.integers(30, 1500, n)
+        )
         created = _ts(
-            np.where(
-                self.launch > 0, self.launch - rng.integers(3, 30, n), -rng.integers(30, 1500, n)
-            ),
+            np.minimum(launch - rng.integers(3, 30, n), self.end_abs) - self.start_abs,
             self.start,
             rng.integers(9 * 3600, 18 * 3600, n),
         )
         modified = np.maximum(
             created, _ts(rng.integers(0, DAYS, n), self.start, rng.integers(9 * 3600, 18 * 3600, n))
         )
-        modified = np.where(
-            self.suspended,
-            self.fecha_susp.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s"),
-            modified,
+        fecha_susp = np.where(
+            suspended,
+            epoch + np.minimum(self.susp_abs, self.end_abs).astype("timedelta64[D]"),
+            np.datetime64("NaT"),
         )
+        modified = np.where(
+            suspended, fecha_susp.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s"), modified
+        )
+        self.suspended, self.fecha_susp = suspended, fecha_susp
         notas: list[str | None] = [None] * n
         for i in np.flatnonzero(rng.random(n) < 0.2).tolist():
             notas[i] = f"{self.art_names[i]}. Garantía de 30 días; pregunte por precio de mayoreo."
@@ -958,36 +1024,26 @@ class _Generator:
         }
 
     def _emit_docs(self, ve: dict[str, Any], pv: dict[str, Any]) -> None:
-        rng = self.rng
+        epoch_s = np.datetime64(EPOCH, "s")
         for d in (ve, pv):
-            n = len(d["day"])
-            created_abs = d["day"] * 86400 + d["secs"]
-            modified_abs = np.maximum(created_abs, np.maximum(d["cancel_secs"], d["mod_extra"]))
-            # a few documents were edited a little after being captured
-            edited = rng.random(n) < 0.05
-            modified_abs = np.where(
-                edited,
-                np.minimum(modified_abs + rng.integers(60, 7200, n), DAYS * 86400 - 1),
-                modified_abs,
-            )
-            start_s = self.start.astype("datetime64[s]")
-            d["created"] = start_s + created_abs.astype("timedelta64[s]")
-            d["modified"] = start_s + modified_abs.astype("timedelta64[s]")
+            d["created"] = self.start.astype("datetime64[s]") + (
+                d["day"] * 86400 + d["secs"]
+            ).astype("timedelta64[s]")
+            d["modified"] = epoch_s + d["modified_at"].astype("timedelta64[s]")
             d["cancelled"] = np.where(
-                d["cancel_secs"] >= 0,
-                start_s + d["cancel_secs"].astype("timedelta64[s]"),
+                d["cancel_at"] >= 0,
+                epoch_s + d["cancel_at"].astype("timedelta64[s]"),
                 np.datetime64("NaT"),
             )
             d["fecha"] = self.start + d["day"].astype("timedelta64[D]")
-            order = np.argsort(d["id"], kind="stable")
-            d["order"] = order
+            d["order"] = np.argsort(d["id"], kind="stable")
             d["l_order"] = np.argsort(d["l_id"], kind="stable")
 
         cli_id = np.concatenate([self.cli_ids, [0]])  # index -1 → 0 → NULL below
         # DOCTOS_VE
         o, lo = ve["order"], ve["l_order"]
         n = len(o)
-        users = _USERS[rng.integers(0, 3, n)]
+        users = _USERS[ve["user"][o]]
         cancelled = ve["cancelled"][o]
         self.t["DOCTOS_VE"] = {
             "DOCTO_VE_ID": ve["id"][o],
@@ -1007,8 +1063,8 @@ class _Generator:
             "TOTAL_IMPUESTOS": ve["impuestos"][o],
             "TOTAL_RETENCIONES": np.zeros(n),
             "DSCTO_IMPORTE": ve["dscto_imp"][o],
-            "COND_PAGO_ID": self.cond_pago[rng.integers(0, 3, n)],
-            "VENDEDOR_ID": self.vendedores[rng.integers(0, len(self.vendedores), n)],
+            "COND_PAGO_ID": self.cond_pago[ve["cond"][o]],
+            "VENDEDOR_ID": self.vendedores[ve["vend"][o]],
             "USO_CFDI": np.where(ve["tipo"][o] == "F", "G01", None).tolist(),
             "METODO_PAGO_SAT": np.where(ve["tipo"][o] == "F", "PUE", None).tolist(),
             "USUARIO_CREADOR": users.tolist(),
@@ -1047,7 +1103,7 @@ class _Generator:
         self.t["DOCTOS_PV"] = {
             "DOCTO_PV_ID": pv["id"][o],
             "CAJA_ID": self.cajas[alm],
-            "CAJERO_ID": self.cajeros[alm, rng.integers(0, 2, n)],
+            "CAJERO_ID": self.cajeros[alm, pv["cajero"][o]],
             "TIPO_DOCTO": pv["tipo"][o].tolist(),
             "FOLIO": pv["folio"][o].tolist(),
             "FECHA": pv["fecha"][o],
@@ -1061,7 +1117,7 @@ class _Generator:
                 for c, v in zip(cli.tolist(), cli_id[cli].tolist(), strict=True)
             ],
             "ALMACEN_ID": self.alm_ids[alm],
-            "VENDEDOR_ID": self.vendedores[rng.integers(0, len(self.vendedores), n)],
+            "VENDEDOR_ID": self.vendedores[pv["vend"][o]],
             "MONEDA_ID": np.ones(n, dtype=np.int64),
             "IMPUESTO_INCLUIDO": ["S"] * n,
             "ESTATUS": pv["estatus"][o].tolist(),
@@ -1203,6 +1259,50 @@ class _Generator:
             ],
         }
         self.final_stock = np.round(stock, 5).reshape(A, W)
+
+
+def _price_factor(year: int | np.ndarray) -> Any:
+    return (1 + PRICE_INFLATION) ** (np.asarray(year, dtype=float) - PRICE_BASE_YEAR)
+
+
+def _year_of(day: int) -> int:
+    return (EPOCH + timedelta(days=int(day))).year
+
+
+def _concat_days(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """One module's per-day dicts as one: document indexes become global."""
+    out: dict[str, Any] = {"mod": days[0]["mod"]}
+    offsets = np.cumsum([0] + [len(d["day"]) for d in days[:-1]])
+    for k in (
+        "day",
+        "secs",
+        "tipo",
+        "cli",
+        "alm",
+        "cancel_at",
+        "user",
+        "vend",
+        "cond",
+        "cajero",
+        "edit",
+        "nl",
+        "id",
+        "folio",
+        "l_art",
+        "l_units",
+        "l_pu",
+        "l_dscto",
+        "l_neto",
+        "l_dev",
+        "l_id",
+        "l_pos",
+    ):
+        out[k] = np.concatenate([d[k] for d in days])
+    out["src_index"] = np.concatenate(
+        [np.where(d["src"] >= 0, d["src"] + off, -1) for d, off in zip(days, offsets, strict=True)]
+    )
+    out["l_doc"] = np.concatenate([d["l_doc"] + off for d, off in zip(days, offsets, strict=True)])
+    return out
 
 
 def _positions(doc: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -312,3 +312,31 @@ def test_demo_source_incremental(source):
     assert docs and all(d[11] >= since for d in docs)
     full = [d for b in source.ventas(modified_since=None) for d in b.documentos]
     assert len(docs) < len(full) / 10
+
+
+def test_moving_end_date_keeps_documents_and_stamps_every_change():
+    """Tomorrow's demo is today's plus new documents; late changes carry a new modification time."""
+    a = demo._Generator(0.1, 5, END).run()
+    b = demo._Generator(0.1, 5, END + timedelta(days=7)).run()
+    watermark = f"{END.isoformat()} 23:59:59"
+    mutable = {"ESTATUS", "FECHA_HORA_ULT_MODIF", "USUARIO_CANCELACION", "FECHA_HORA_CANCELACION"}
+    for table, key in (
+        ("DOCTOS_VE", "DOCTO_VE_ID"),
+        ("DOCTOS_PV", "DOCTO_PV_ID"),
+        ("DOCTOS_VE_DET", "DOCTO_VE_DET_ID"),
+        ("DOCTOS_PV_DET", "DOCTO_PV_DET_ID"),
+    ):
+        ra = {r[key]: r for r in _rows(a, table)}
+        rb = {r[key]: r for r in _rows(b, table)}
+        common = set(ra) & set(rb)
+        assert len(common) > 0.95 * len(ra), table
+        assert set(rb) - set(ra), table  # new documents
+        changed = 0
+        for i in common:
+            diff = {c for c in ra[i] if ra[i][c] != rb[i][c]}
+            assert diff <= (mutable if "_DET" not in table else set()), (table, i, diff)
+            if diff:
+                changed += 1
+                assert rb[i]["FECHA_HORA_ULT_MODIF"] > watermark
+        if table == "DOCTOS_PV":
+            assert changed > 0  # late returns and cancellations
