@@ -18,7 +18,9 @@ st.title("Cargar inventario o ventas")
 st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta "
            f"{get_settings().upload_max_mb} MB. Primero verá una vista previa; nada se guarda hasta confirmar.")
 
-file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo", key="upload_file",
+# A new key after each load empties the uploader (the loaded file must not come back as new).
+file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo",
+                        key=f"upload_file_{st.session_state.get('upload_nonce', 0)}",
                         type=["xlsx", "xlsm", "xls", "csv", "txt", "htm", "html"])
 if file is not None and st.session_state.get("upload_data", ("",))[0] != f"{file.file_id}":
     # Keep the bytes in the session (AppTest sets this key directly: it cannot drive the widget).
@@ -72,6 +74,7 @@ if upload:
                     st.session_state["upload_result"] = outcome.as_json()
                 for key in ("upload_data", "upload_mapping", "upload_preview"):
                     st.session_state.pop(key, None)
+                st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
                 st.rerun()
 
 

@@ -1,0 +1,72 @@
+"""In a real Chromium: a manager drops a sales file, checks the preview, confirms, and the dashboard changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.ui import money
+from core import analytics
+from core.ingest.load import list_uploads, undo_upload
+from tests.browser.conftest import login_in_browser
+from tests.conftest import TEST_PASSWORD
+from tests.ingest.conftest import xlsx
+
+pytestmark = pytest.mark.browser
+
+
+def _kpis(page) -> dict[str, str]:
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    values = page.get_by_test_id("stMetricValue").all_inner_texts()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+
+
+def _ventas(user) -> float:
+    end = analytics.filter_options(user)["ultima_venta"]
+    return analytics.dashboard(user, analytics.DashboardFilter(end - timedelta(days=29), end)).ventas.importe
+
+
+def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page, users, tmp_path):
+    manager = users["manager"]
+    options = analytics.filter_options(manager)
+    last_day = options["ultima_venta"]
+    before = _ventas(manager)
+    store = options["almacenes"][0]["nombre"]
+    path = tmp_path / "ventas navegador.xlsx"
+    path.write_bytes(xlsx([
+        [f"Sucursal: {store}"],
+        ["Fecha", "Clave", "Descripción", "Cantidad", "Importe"],
+        [last_day.strftime("%d/%m/%Y"), "NAV-001", "Producto de prueba del navegador", 3, "$12,345.67"],
+        [None, "Total", None, 3, 12345.67],
+    ]))
+
+    login_in_browser(page, live_app, manager.email, TEST_PASSWORD)
+    ventas_before = _kpis(page)["Ventas"]
+    assert ventas_before == money(before)
+
+    page.get_by_role("link", name="Cargar archivos").click()
+    page.get_by_role("heading", name="Cargar inventario o ventas").wait_for()
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("heading", name="Vista previa").wait_for()
+    kpis = _kpis(page)
+    assert (kpis["Filas listas"], kpis["Filas rechazadas"], kpis["Importe total"]) == ("1", "0", "$12,345.67")
+    page.get_by_text("Producto de prueba del navegador").first.wait_for(state="attached")  # canvas grid cell
+    page.get_by_role("button", name="Confirmar y cargar").click()
+    page.get_by_text("Se cargó el archivo de ventas «ventas navegador.xlsx»").wait_for()
+
+    try:
+        after = _ventas(manager)
+        assert round(after - before, 2) == 12345.67
+        page.get_by_role("link", name="Tablero").click()
+        page.get_by_role("heading", name="Tablero").wait_for()
+        page.wait_for_function(
+            "([want]) => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+            ".some(e => e.innerText.trim() === want)", arg=[money(after)])
+        assert _kpis(page)["Ventas"] == money(after) != ventas_before
+    finally:
+        # Leave the shared session database as the other browser tests expect it.
+        for row in list_uploads(manager):
+            if row["filename"] == path.name and row["status"] == "loaded":
+                undo_upload(manager, row["id"])
