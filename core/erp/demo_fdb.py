@@ -116,6 +116,10 @@ def _dsn(host: str, port: int, path: Path) -> str:
     return f"{host}/{port}:{path}"
 
 
+def _is_local(host: str) -> bool:
+    return host in ("", "127.0.0.1", "localhost", "::1")
+
+
 def drop_fdb(
     path: str | Path,
     *,
@@ -124,7 +128,8 @@ def drop_fdb(
     user: str = "SYSDBA",
     password: str = "masterkey",
 ) -> bool:
-    """Drop the database at ``path`` through the server; False when there was none."""
+    """Drop the database at ``path`` (a path on the server) through the server; False when
+    there was none."""
     import fdb
 
     path = Path(path)
@@ -132,10 +137,10 @@ def drop_fdb(
         conn = fdb.connect(dsn=_dsn(host, port, path), user=user, password=password)
     except fdb.DatabaseError as exc:
         gds = exc.args[2] if len(exc.args) >= 3 else None
-        if gds == 335544344 and not path.exists():  # I/O error: no such file
+        if gds == 335544344 and not (_is_local(host) and path.exists()):  # no such file
             return False
-        if path.exists() and os.access(path, os.W_OK):
-            path.unlink()  # not a database the server can open: remove the file
+        if _is_local(host) and path.exists() and os.access(path, os.W_OK):
+            path.unlink()  # a file the server cannot open as a database: remove it
             return True
         raise erp_error(exc, host=host, port=port, database=str(path), user=user) from exc
     conn.drop_database()
@@ -160,18 +165,21 @@ def build_demo_fdb(
     it from ``core.erp.demo.generate(scale=, seed=, end_date=)``. Raises ErpError in Spanish."""
     import fdb
 
-    path = Path(path).absolute()
+    path = Path(path)
+    if _is_local(host):
+        path = path.absolute()
     t0 = time.perf_counter()
     data = generate(scale=scale, seed=seed, end_date=end_date)
     report = BuildReport(str(path), scale, seed, data.end_date, generate_s=time.perf_counter() - t0)
     ctx = {"host": host, "port": port, "database": str(path), "user": user}
 
-    _prepare_folder(path)
+    if _is_local(host):
+        _prepare_folder(path)  # on a remote server the folder must already exist
     try:
-        if path.exists() or replace:
-            if not replace:
-                raise ErpError(f"Ya existe la base de datos {path}; use otra ruta o reemplácela.")
+        if replace:
             drop_fdb(path, host=host, port=port, user=user, password=password)
+        elif _is_local(host) and path.exists():
+            raise ErpError(f"Ya existe la base de datos {path}; use otra ruta o reemplácela.")
         conn = fdb.create_database(
             f"CREATE DATABASE '{_dsn(host, port, path)}' USER '{user}' PASSWORD '{password}' "
             f"PAGE_SIZE 16384 DEFAULT CHARACTER SET {charset}",
