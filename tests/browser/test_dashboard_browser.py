@@ -41,9 +41,14 @@ def test_login_shows_dashboard_kpis_and_cookie_keeps_session(demo_data, live_app
     assert _kpis(page)["Ventas"] == money(d.ventas.importe)
 
 
-def test_wrong_password_in_browser(demo_data, live_app, page, users):
+def test_wrong_password_in_browser(demo_data, live_app, page):
+    from core import users as core_users
+
+    email = "navegador-clave@pruebas.devcompras.mx"
+    if core_users.get_user(email) is None:
+        core_users.create_user(None, email=email, name="Navegador", role="user", password="Correcta123")
     page.goto(live_app)
-    page.get_by_label("Correo electrónico").first.fill(users["user"].email)
+    page.get_by_label("Correo electrónico").first.fill(email)
     page.get_by_label("Contraseña").first.fill("equivocada")
     page.get_by_role("button", name="Entrar").click()
     page.get_by_text("Correo o contraseña incorrectos.").wait_for()

@@ -20,6 +20,11 @@ def login(email: str, password: str = TEST_PASSWORD) -> AppTest:
     return at
 
 
+def goto(at: AppTest, page: str) -> AppTest:
+    """Switch to ``pages/<page>`` (paths resolve against app/, so pass them absolute)."""
+    return at.switch_page(str(Path(MAIN).parents[1] / "pages" / page)).run()
+
+
 def page_titles(at: AppTest) -> list[str]:
     """Titles of the pages the sidebar navigation offers."""
     return sorted(info["page_name"] for info in at._registered_pages.values())
