@@ -170,12 +170,11 @@ def _col(grid: np.ndarray, idx: int | None) -> list[Any]:
     return grid[:, idx].tolist()
 
 
-def _clean_rows(pv: Preview, data: list[list[Any]], first_row: int, title_range: tuple) -> None:
+def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_range: tuple) -> None:
     """Clean every data row and split them into accepted rows, rejects and skipped lines."""
-    n = len(data)
-    grid = _grid(data)
-    data.clear()  # the caller's list: its cells now live in the grid only
-    data = grid
+    n = len(raw_rows)
+    data = _grid(raw_rows)
+    raw_rows.clear()  # the caller's list: its cells now live in the grid only
     m = pv.mapping
     fila = np.arange(first_row, first_row + n)
     codes = to_text(_col(data, m.get("codigo")))
@@ -246,7 +245,7 @@ def _ffill(values: np.ndarray) -> np.ndarray:
     return pd.Series(values, dtype=object).ffill().to_numpy()
 
 
-def _sales(pv: Preview, data: list, frame: dict, numbers: dict, reasons: np.ndarray, has_code: np.ndarray) -> np.ndarray:
+def _sales(pv: Preview, data: np.ndarray, frame: dict, numbers: dict, reasons: np.ndarray, has_code: np.ndarray) -> np.ndarray:
     """Dates, quantities, amounts and prices of sales lines; returns rows that carry a value."""
     n = len(data)
     raw_dates = _col(data, pv.mapping["fecha"])

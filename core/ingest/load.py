@@ -20,7 +20,13 @@ from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upser
 from core.ingest.context import fold
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
-from core.models import erp_almacenes, erp_inventario, erp_productos, erp_ventas, erp_ventas_detalle, uploads
+from core.models import (
+    erp_almacenes,
+    erp_inventario,
+    erp_ventas,
+    erp_ventas_detalle,
+    uploads,
+)
 from core.users import User, require
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 
@@ -81,9 +82,7 @@ def _read_calamine(data: bytes) -> list[RawSheet]:
                 merged.append((r1, c1, r2, c2))
             except (TypeError, ValueError):
                 continue
-        sheets.append(
-            RawSheet(meta.name, head, (lambda s=sheet: s.to_python(skip_empty_area=False)), merged)
-        )
+        sheets.append(RawSheet(meta.name, head, partial(sheet.to_python, skip_empty_area=False), merged))
     return sheets
 
 
@@ -106,7 +105,7 @@ def _read_csv(text: str) -> RawSheet:
     """Delimited text; every cell stays a string until cleaning."""
     delim = _sniff_delimiter(text)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    return RawSheet("CSV", rows[:HEAD_ROWS], lambda: rows)
+    return RawSheet("CSV", rows[:HEAD_ROWS], partial(list, rows))
 
 
 class _TableParser(HTMLParser):
@@ -153,7 +152,7 @@ def _read_html(text: str) -> list[RawSheet]:
     tables = [t for t in parser.tables if t]
     if not tables:
         raise IngestError("El archivo es una página web sin tabla de datos.")
-    return [RawSheet(f"Tabla {i + 1}", t[:HEAD_ROWS], (lambda t=t: t)) for i, t in enumerate(tables)]
+    return [RawSheet(f"Tabla {i + 1}", t[:HEAD_ROWS], partial(list, t)) for i, t in enumerate(tables)]
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -180,7 +179,7 @@ def _read_xml2003(data: bytes) -> list[RawSheet]:
                 node = cell.find(f"{_SS}Data")
                 cells.append(_xml_value(node))
             rows.append(cells)
-        sheets.append(RawSheet(ws.get(f"{_SS}Name") or "Hoja", rows[:HEAD_ROWS], (lambda r=rows: r)))
+        sheets.append(RawSheet(ws.get(f"{_SS}Name") or "Hoja", rows[:HEAD_ROWS], partial(list, rows)))
     if not sheets:
         raise IngestError("El libro XML de Excel no tiene hojas.")
     return sheets

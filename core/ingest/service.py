@@ -12,7 +12,15 @@ from core.config import get_settings
 from core.db import get_engine
 from core.ingest.analyze import analyze
 from core.ingest.errors import IngestError
-from core.ingest.load import OPERATOR, LoadResult, already_loaded, check_catalog, list_uploads, load_preview, undo_upload
+from core.ingest.load import (
+    OPERATOR,
+    LoadResult,
+    already_loaded,
+    check_catalog,
+    list_uploads,
+    load_preview,
+    undo_upload,
+)
 from core.ingest.preview import Preview
 from core.users import User, get_user, require
 

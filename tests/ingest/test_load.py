@@ -13,7 +13,14 @@ from core.db import begin, get_engine, upsert
 from core.ingest.errors import IngestError
 from core.ingest.load import list_uploads, load_preview, undo_upload
 from core.ingest.service import preview_upload, start_upload
-from core.models import erp_almacenes, erp_inventario, erp_productos, erp_ventas, erp_ventas_detalle, uploads
+from core.models import (
+    erp_almacenes,
+    erp_inventario,
+    erp_productos,
+    erp_ventas,
+    erp_ventas_detalle,
+    uploads,
+)
 from core.users import PermissionDenied
 from tests.ingest.conftest import encrypted_cfb, xls_legacy, xlsx, zip_bomb
 

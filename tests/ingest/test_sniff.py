@@ -49,13 +49,13 @@ def test_formats_detected_by_content_not_extension():
     html = b"<html><body><table><tr><td>Clave</td></tr></table></body></html>"
     found = sniff(html, "reporte.xls", max_mb=10)
     assert (found.fmt, found.note) == ("html", "El archivo .xls es en realidad una tabla HTML; se leyó como tal.")
-    tsv = sniff("Clave\tExistencia\nA1\t3\n".encode(), "reporte.xls", max_mb=10)
+    tsv = sniff(b"Clave\tExistencia\nA1\t3\n", "reporte.xls", max_mb=10)
     assert tsv.fmt == "csv" and "texto delimitado" in tsv.note
 
 
 def test_csv_encodings():
     assert sniff("Clave,Descripción\n".encode("utf-8-sig"), "a.csv", max_mb=10).encoding == "utf-8-sig"
-    assert sniff("Clave,Descripción\n".encode("utf-8"), "a.csv", max_mb=10).encoding == "utf-8"
+    assert sniff("Clave,Descripción\n".encode(), "a.csv", max_mb=10).encoding == "utf-8"
     assert sniff("Clave,Descripción\n".encode("cp1252"), "a.csv", max_mb=10).encoding == "cp1252"
     # Accents late in the file (after the probe) in Windows-1252 still switch the encoding.
     late = ("Clave,Descripción\n".encode("ascii", "ignore") + b"A1,x\n" * 80_000 + "Ñ".encode("cp1252"))
