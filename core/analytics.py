@@ -41,7 +41,7 @@ class SalesKpis:
 
 
 def _sales_conditions(f: DashboardFilter) -> list[ColumnElement[bool]]:
-    conds = [
+    conds: list[ColumnElement[bool]] = [
         V.c.fecha >= datetime.combine(f.start, time.min),
         V.c.fecha < datetime.combine(f.end + timedelta(days=1), time.min),
         func.coalesce(V.c.estatus, "N") != "C",
@@ -73,7 +73,7 @@ def sales_kpis(conn: Connection, f: DashboardFilter) -> SalesKpis:
 
 
 def _stock_conditions(f: DashboardFilter) -> list[ColumnElement[bool]]:
-    conds = [P.c.activo.is_(True)]
+    conds: list[ColumnElement[bool]] = [P.c.activo.is_(True)]
     if f.almacen_id is not None:
         conds.append(INV.c.almacen_id == f.almacen_id)
     if f.categoria is not None:

@@ -142,6 +142,7 @@ def _upsert_postgresql(conn: Connection, table: str, rows: list, columns: Sequen
     cols = ", ".join(columns)
     conn.exec_driver_sql(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live psycopg connection inside the caller's transaction
     with raw.cursor() as cur, cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
