@@ -470,7 +470,10 @@ class _Generator:
     def _clientes(self) -> None:
         rng, n = self.rng, self.n_cli
         cli_ids = self.ids.take(n)
-        nombres, rfcs, emails, contactos = ["PÚBLICO EN GENERAL"], ["XAXX010101000"], [None], [None]
+        nombres: list[str] = ["PÚBLICO EN GENERAL"]
+        rfcs: list[str] = ["XAXX010101000"]
+        emails: list[str | None] = [None]
+        contactos: list[str | None] = [None]
         empresa = rng.random(n) < 0.55
         for i in range(1, n):
             nom = str(rng.choice(cat.NOMBRES))
@@ -669,7 +672,8 @@ class _Generator:
             secs = rng.integers(9 * 3600, 18 * 3600 + 1800, n)
             cli = rng.choice(self.n_cli, size=n, p=self.cli_w)
             alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_ve)
-            counted, p_cancel, p_return, mean_lines = ("F", "R"), 0.02, 0.035, VE_LINES
+            counted: tuple[str, ...] = ("F", "R")
+            p_cancel, p_return, mean_lines = 0.02, 0.035, VE_LINES
         else:
             tipo = np.full(n, "V")
             secs = np.clip(rng.normal(13.5 * 3600, 3 * 3600, n), 8 * 3600, 20 * 3600 + 3000).astype(
@@ -682,7 +686,8 @@ class _Generator:
                 kind == 0, 0, np.where(kind == 1, -1, rng.choice(self.n_cli, size=n, p=self.cli_w))
             )
             alm = rng.choice(len(self.alm_ids), size=n, p=self.alm_weight_pv)
-            counted, p_cancel, p_return, mean_lines = ("V",), 0.015, 0.025, PV_LINES
+            counted = ("V",)
+            p_cancel, p_return, mean_lines = 0.015, 0.025, PV_LINES
         # order documents by capture time (ids grow with it)
         order = np.argsort(secs, kind="stable")
         tipo, secs, cli, alm = tipo[order], secs[order], cli[order], alm[order]
@@ -1065,13 +1070,16 @@ class _Generator:
             "DSCTO_IMPORTE": ve["dscto_imp"][o],
             "COND_PAGO_ID": self.cond_pago[ve["cond"][o]],
             "VENDEDOR_ID": self.vendedores[ve["vend"][o]],
-            "USO_CFDI": np.where(ve["tipo"][o] == "F", "G01", None).tolist(),
-            "METODO_PAGO_SAT": np.where(ve["tipo"][o] == "F", "PUE", None).tolist(),
+            "USO_CFDI": ["G01" if t == "F" else None for t in ve["tipo"][o].tolist()],
+            "METODO_PAGO_SAT": ["PUE" if t == "F" else None for t in ve["tipo"][o].tolist()],
             "USUARIO_CREADOR": users.tolist(),
             "FECHA_HORA_CREACION": ve["created"][o],
             "USUARIO_ULT_MODIF": users.tolist(),
             "FECHA_HORA_ULT_MODIF": ve["modified"][o],
-            "USUARIO_CANCELACION": np.where(np.isnat(cancelled), None, users).tolist(),
+            "USUARIO_CANCELACION": [
+                None if c else u
+                for c, u in zip(np.isnat(cancelled).tolist(), users.tolist(), strict=True)
+            ],
             "FECHA_HORA_CANCELACION": cancelled,
         }
         self.t["DOCTOS_VE_DET"] = {
@@ -1128,7 +1136,10 @@ class _Generator:
             "FECHA_HORA_CREACION": pv["created"][o],
             "USUARIO_ULT_MODIF": users.tolist(),
             "FECHA_HORA_ULT_MODIF": pv["modified"][o],
-            "USUARIO_CANCELACION": np.where(np.isnat(cancelled), None, users).tolist(),
+            "USUARIO_CANCELACION": [
+                None if c else u
+                for c, u in zip(np.isnat(cancelled).tolist(), users.tolist(), strict=True)
+            ],
             "FECHA_HORA_CANCELACION": cancelled,
         }
         self.t["DOCTOS_PV_DET"] = {

@@ -171,7 +171,7 @@ def build_demo_fdb(
     t0 = time.perf_counter()
     data = generate(scale=scale, seed=seed, end_date=end_date)
     report = BuildReport(str(path), scale, seed, data.end_date, generate_s=time.perf_counter() - t0)
-    ctx = {"host": host, "port": port, "database": str(path), "user": user}
+    ctx: dict[str, Any] = {"host": host, "port": port, "database": str(path), "user": user}
 
     if _is_local(host):
         _prepare_folder(path)  # on a remote server the folder must already exist

@@ -282,7 +282,7 @@ def erp_error(
     """A Spanish ``ErpError`` for a driver exception (fdb or sqlite3)."""
     if isinstance(exc, ErpError):
         return exc
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
     gds = args[2] if len(args) >= 3 and isinstance(args[2], int) else None
     server = f"{host}:{port}" if host else "el servidor Firebird"
     text = str(args[0]) if args else str(exc)
@@ -500,13 +500,14 @@ class MicrosipReader:
         text.report()
         cancelados: list[tuple[str, str]] = []
         for origen, sql in (("VE", SQL_CANCELADOS_VE), ("PV", SQL_CANCELADOS_PV)):
+            params: tuple[Any, ...]
             if modified_since is None:
                 q, params = sql.format(modified_or_cancelled=""), ()
             else:
                 p = self._param(modified_since)
                 q, params = sql.format(modified_or_cancelled=_MODIFIED_OR_CANCELLED), (p, p)
             for rows in self._stream(q, params, f"documentos cancelados {origen}"):
-                cancelados.extend((origen, _id(r[0])) for r in rows)
+                cancelados.extend((origen, str(r[0]).strip()) for r in rows)
                 if len(cancelados) >= self.batch_size:
                     yield VentasBatch(cancelados=cancelados)
                     cancelados = []
@@ -517,6 +518,7 @@ class MicrosipReader:
     def _ventas_module(
         self, origen: str, sql: str, modified_since: datetime | None, text: _TextCheck
     ) -> Iterator[VentasBatch]:
+        params: tuple[Any, ...]
         if modified_since is None:
             q, params = sql.format(modified=""), ()
         else:
@@ -537,13 +539,14 @@ class MicrosipReader:
                         yield VentasBatch(documentos=docs, lineas=lines)
                         docs, lines = [], []
                     current = r[0]
-                    sid = _id(current)
+                    sid = _id(current) or ""
                     pos = 0
                     tipo = (r[1] or "").strip()
                     neg = tipo in RETURN_TYPES
                     fecha = _datetime(r[3])
-                    if pv and r[14] is not None:
-                        fecha = datetime.combine(fecha.date(), _time(r[14]))
+                    hora = _time(r[14]) if pv else None
+                    if fecha is not None and hora is not None:
+                        fecha = datetime.combine(fecha.date(), hora)
                     sub, iva = _money(r[6]) or Decimal("0.00"), _money(r[7]) or Decimal("0.00")
                     if neg:
                         sub, iva = -sub, -iva
@@ -571,7 +574,7 @@ class MicrosipReader:
                     else:
                         lines.append((origen, sid, pos, str(r[10]), r[11], r[12], r[13]))
                 else:
-                    qty, imp = _qty(r[11]), _money(r[13])
+                    qty, imp = _qty(r[11]) or Decimal(0), _money(r[13]) or Decimal(0)
                     if neg:
                         qty, imp = -qty, -imp
                     lines.append((origen, sid, pos, _id(r[10]), qty, _price(r[12]), imp))
@@ -599,7 +602,7 @@ class MicrosipReader:
                         f"La SQL configurada para ventas devuelve {len(r)} columnas; se esperan "
                         f"{len(VENTA_OVERRIDE_FIELDS)}: {', '.join(VENTA_OVERRIDE_FIELDS)}."
                     )
-                key = (text(r[0]) or "", _id(r[1]))
+                key = (text(r[0]) or "", _id(r[1]) or "")
                 if key != current:
                     if len(lines) >= self.batch_size:
                         yield VentasBatch(documentos=docs, lineas=lines)
@@ -752,7 +755,7 @@ def connect_firebird(
     timeout: int = 10,
 ) -> Any:
     """An ``fdb`` connection; failures raise ``ErpError`` with a Spanish message."""
-    ctx = {"host": host, "port": port, "database": database, "user": user}
+    ctx: dict[str, Any] = {"host": host, "port": port, "database": database, "user": user}
     try:
         import fdb
     except ImportError as exc:
