@@ -58,4 +58,4 @@ def bar(data: list[dict], *, x: str, y: str, title: str, horizontal: bool = Fals
     if horizontal:
         fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=360)
-    st.plotly_chart(fig, use_container_width=True)
+    st.plotly_chart(fig, width="stretch")

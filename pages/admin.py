@@ -28,7 +28,7 @@ cuentas = core_users.list_users(admin)
 st.dataframe(
     [{"Correo": c["email"], "Nombre": c["name"], "Rol": core_users.ROLE_LABELS[c["role"]],
       "Activa": c["active"], "Último acceso": c["last_login_at"]} for c in cuentas],
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
 )
 
 st.subheader("Cambiar rol o desactivar")

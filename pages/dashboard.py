@@ -49,7 +49,7 @@ if serie:
     fig = px.area(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
                   labels={"periodo": "", "importe": "Ventas ($)"})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=300)
-    st.plotly_chart(fig, use_container_width=True)
+    st.plotly_chart(fig, width="stretch")
 else:
     st.info("No hay ventas en el periodo elegido.")
 

@@ -1,0 +1,39 @@
+import pytest
+
+from core import users as core_users
+from tests.pages.conftest import goto, login
+
+
+def test_admin_creates_a_user_and_changes_the_role(demo_data, users):
+    at = goto(login(users["admin"].email), "admin.py")
+    assert [t.value for t in at.title] == ["Usuarios"]
+    at.text_input(key="nu_nombre").input("Nora Nueva")
+    at.text_input(key="nu_correo").input("nora@pruebas.devcompras.mx")
+    at.selectbox(key="nu_rol").select("user")
+    at.text_input(key="nu_clave").input("Segura1234")
+    next(b for b in at.button if b.label == "Crear").click().run()
+    assert [s.value for s in at.success] == ["Cuenta creada para nora@pruebas.devcompras.mx."]
+    assert core_users.get_user("nora@pruebas.devcompras.mx").role == "user"
+
+    at.selectbox(key="edit_cuenta").select("nora@pruebas.devcompras.mx").run()
+    at.selectbox(key="edit_rol").select("manager")
+    at.toggle(key="edit_activa").set_value(False)
+    at.button(key="edit_guardar").click().run()
+    assert core_users.get_user("nora@pruebas.devcompras.mx") is None  # deactivated
+
+
+def test_admin_form_shows_validation_in_spanish(demo_data, users):
+    at = goto(login(users["admin"].email), "admin.py")
+    at.text_input(key="nu_nombre").input("Sin correo")
+    at.text_input(key="nu_correo").input("no-es-correo")
+    at.text_input(key="nu_clave").input("Segura1234")
+    next(b for b in at.button if b.label == "Crear").click().run()
+    assert [e.value for e in at.error] == ["El correo electrónico no es válido."]
+
+
+def test_manager_cannot_open_the_users_page(demo_data, users):
+    at = login(users["manager"].email)
+    with pytest.raises(ValueError, match="Could not find page"):
+        goto(at, "admin.py")  # not even registered in this role's navigation
+    with pytest.raises(core_users.PermissionDenied):
+        core_users.list_users(users["manager"])
