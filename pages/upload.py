@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from app.ui import require_page
@@ -13,6 +15,7 @@ from core.ingest.load import list_uploads, undo_upload
 from core.ingest.service import preview_upload, start_upload
 from core.users import PermissionDenied
 
+log = logging.getLogger(__name__)
 user = require_page("upload:write")
 st.title("Cargar inventario o ventas")
 st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta "
@@ -46,6 +49,9 @@ if upload:
             st.session_state["upload_preview"] = (wanted, pv)
         except (IngestError, PermissionDenied) as exc:
             st.error(getattr(exc, "message", str(exc)))
+        except Exception as exc:  # never a traceback on the page; the log keeps it
+            log.exception("upload preview failed")
+            st.error(f"No se pudo revisar el archivo: {exc}")
     if pv is not None:
         st.subheader("Vista previa")
         with st.expander("Columnas reconocidas (puede corregirlas)", expanded=bool(pv.problems)):
@@ -67,6 +73,9 @@ if upload:
                 outcome = start_upload(user, pv, data, unknown=unknown)
             except (IngestError, PermissionDenied) as exc:
                 st.error(getattr(exc, "message", str(exc)))
+            except Exception as exc:  # the transaction rolled back: nothing was loaded
+                log.exception("upload load failed")
+                st.error(f"No se pudo cargar el archivo y no se cambió nada: {exc}")
             else:
                 if isinstance(outcome, str):
                     st.session_state["upload_job"] = outcome
@@ -115,6 +124,9 @@ if live:
             st.session_state["undo_message"] = undo_upload(user, int(target))
         except (IngestError, PermissionDenied) as exc:
             st.error(getattr(exc, "message", str(exc)))
+        except Exception as exc:  # never a traceback on the page; the log keeps it
+            log.exception("upload preview failed")
+            st.error(f"No se pudo revisar el archivo: {exc}")
         else:
             st.session_state.pop("upload_result", None)
             st.rerun()

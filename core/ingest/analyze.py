@@ -14,11 +14,14 @@ import pandas as pd
 from core.ingest import context
 from core.ingest.clean import to_dates, to_numbers, to_text
 from core.ingest.errors import IngestError
-from core.ingest.header import FIELD_LABELS, HeaderGuess, find_header
+from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header, normalize
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
 
+_FEMININE = {"existencia", "cantidad"}
+CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}
+_MAX_ABS = 1e12
 REQUIRED = {"inventory": ("codigo", "existencia"), "sales": ("codigo", "fecha")}
 _TOTAL_RE = re.compile(r"^\s*(sub\s*-?\s*total|total|gran total|suma|totales)\b", re.IGNORECASE)
 _MAX_CODE = 50
@@ -28,18 +31,24 @@ def detect_kind(mapping: Mapping[str, int]) -> str | None:
     """Sales: dates with quantities or amounts; inventory: a stock column (or quantities, no dates)."""
     if "codigo" not in mapping:
         return None
-    if "fecha" in mapping and ({"cantidad", "importe"} & mapping.keys()):
+    stock = "existencia" in mapping
+    # An amount next to a stock column is the stock's value, not a sale.
+    if "fecha" in mapping and ("cantidad" in mapping or ("importe" in mapping and not stock)):
         return "sales"
-    if "existencia" in mapping or ("cantidad" in mapping and "fecha" not in mapping):
+    if stock or ("cantidad" in mapping and "fecha" not in mapping):
         return "inventory"
     return None
 
 
-def _pick_sheet(sheets: list[RawSheet]) -> tuple[RawSheet, HeaderGuess]:
-    """The sheet whose header names the most fields (the first one on a tie)."""
+def _pick_sheet(sheets: list[RawSheet]) -> tuple[RawSheet, HeaderGuess, list[str]]:
+    """The sheet whose header names the most fields (the first one on a tie), and the other
+    sheets that also look like data."""
     best: tuple[RawSheet, HeaderGuess] | None = None
+    candidates = []
     for sheet in sheets:
         guess = find_header(sheet.head, sheet.merged)
+        if guess and detect_kind(guess.mapping):
+            candidates.append(sheet.name)
         if guess and (best is None or guess.score > best[1].score):
             best = (sheet, guess)
     if best is None:
@@ -47,7 +56,7 @@ def _pick_sheet(sheets: list[RawSheet]) -> tuple[RawSheet, HeaderGuess]:
             "No se reconoce el archivo como inventario ni como ventas: en ninguna hoja hay "
             "encabezados como Clave, Descripción, Existencia, Fecha, Cantidad o Importe."
         )
-    return best
+    return best[0], best[1], [c for c in candidates if c != best[0].name]
 
 
 def _column_labels(labels: list[str], width: int) -> list[str]:
@@ -81,7 +90,7 @@ def analyze(
 ) -> Preview:
     """Read, understand and clean a file into a Preview; raise IngestError when it is refused."""
     sniffed = sniff(data, filename, max_mb=max_mb)
-    sheet, guess = _pick_sheet(read_sheets(data, sniffed))
+    sheet, guess, others = _pick_sheet(read_sheets(data, sniffed))
     rows = sheet.rows()
     width = max((len(r) for r in rows[guess.first : guess.last + 60]), default=len(guess.labels))
     cols = dict(guess.mapping)
@@ -110,6 +119,11 @@ def analyze(
     )
     if sniffed.note:
         pv.warnings.append(sniffed.note)
+    if others:
+        pv.warnings.append(
+            f"El libro tiene más hojas con datos ({', '.join(others[:5])}); se leyó solo «{sheet.name}». "
+            "Suba cada hoja como un archivo aparte."
+        )
     if chosen is None:
         found = ", ".join(FIELD_LABELS[f] for f in cols) or "ninguna"
         pv.problems.append(
@@ -187,14 +201,18 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
             raw[field] = _col(data, m[field])
             values, bad = to_numbers(raw[field])
             numbers[field] = values
-            _reject(reasons, bad, f"{FIELD_LABELS[field]} no numérica", raw[field])
+            label = FIELD_LABELS[field]
+            _reject(reasons, bad, f"{label} no {'numérica' if field in _FEMININE else 'numérico'}", raw[field])
+            # NUMERIC(15,2) and (18,5) columns: anything this big is a misread, not a quantity.
+            _reject(reasons, np.abs(np.nan_to_num(values)) >= _MAX_ABS, f"{label} fuera de rango", raw[field])
     for field in ("descripcion", "almacen", "folio", "cliente", "unidad", "categoria"):
         if field in m:
             frame[field] = to_text(_col(data, m[field])).to_numpy()
     has_code = pd.notna(frame["codigo"])
     # Codes repeat a lot: test each distinct code once.
     distinct = pd.unique(frame["codigo"][has_code])
-    total_codes = [c for c in distinct if _TOTAL_RE.match(c)]
+    # Totals, and the header repeated on every printed page of a long report ("Clave", "SKU"…).
+    total_codes = [c for c in distinct if _TOTAL_RE.match(c) or normalize(c) in CODE_HEADERS]
     long_codes = [c for c in distinct if len(c) > _MAX_CODE]
     value_fields = [f for f in numbers if f not in ("precio", "costo")]
     any_value = np.zeros(n, bool)
@@ -219,11 +237,27 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
     reasons[skip] = None
     rejected = ~skip & (reasons != None)  # noqa: E711
     accepted = ~skip & ~rejected
+    if pv.kind == "inventory":
+        _reject_repeated(frame, reasons, accepted, rejected)
     pv.skipped = int(skip.sum())
     pv.rejected = [{"row": int(fila[i]), "reason": str(reasons[i])} for i in np.flatnonzero(rejected)]
     df = pd.DataFrame({k: v for k, v in frame.items()})
     pv.rows = df.loc[accepted].reset_index(drop=True)
     _date_range(pv, title_range)
+
+
+def _reject_repeated(frame: dict[str, Any], reasons: np.ndarray, accepted: np.ndarray, rejected: np.ndarray) -> None:
+    """A stock file lists each product once per almacén: earlier repeats are rejected, the last row counts."""
+    idx = np.flatnonzero(accepted)
+    keys = pd.DataFrame({"c": frame["codigo"][idx], "a": frame["almacen"][idx], "f": frame["fila"][idx]})
+    dup = keys.duplicated(["c", "a"], keep="last").to_numpy()
+    if not dup.any():
+        return
+    last = {(c, a): f for c, a, f in keys.drop_duplicates(["c", "a"], keep="last").itertuples(index=False)}
+    for pos in np.flatnonzero(dup):
+        i = idx[pos]
+        reasons[i] = f"Clave repetida en el archivo (cuenta la fila {last[(keys.c.iat[pos], keys.a.iat[pos])]})"
+        accepted[i], rejected[i] = False, True
 
 
 def _reject(reasons: np.ndarray, bad: np.ndarray, label: str, raw: list[Any]) -> None:

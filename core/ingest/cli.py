@@ -10,6 +10,7 @@ from core.cli import emit_json
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.preview import KIND_LABELS, Preview, refused
+from core.users import PermissionDenied
 
 MAX_LISTED = 20
 
@@ -50,6 +51,8 @@ def _ingest(args: argparse.Namespace) -> int:
         result = load_preview(OPERATOR, pv, data, unknown=args.unknown)
     except IngestError as exc:
         return _finish(args, refused(exc.message), 1)
+    except PermissionDenied as exc:
+        return _finish(args, refused(str(exc)), 1)
     payload = pv.summary(result.status, result.message)
     if result.status == "loaded":
         payload["rows_ok"] = result.rows_ok

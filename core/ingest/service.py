@@ -49,8 +49,17 @@ def preview_upload(
     require(user, "upload:write")
     if kind not in (None, "inventory", "sales"):
         raise IngestError("Tipo de archivo inválido: use «inventory» (inventario) o «sales» (ventas).")
-    pv = analyze(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
-                 kind=kind, store=store, mapping=mapping)
+    try:
+        pv = analyze(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
+                     kind=kind, store=store, mapping=mapping)
+    except IngestError:
+        raise
+    except Exception as exc:  # a file shape we did not foresee: say so in Spanish, keep the trace in the log
+        log.exception("could not analyse %s", filename)
+        raise IngestError(
+            f"No se pudo interpretar el archivo ({type(exc).__name__}). Revise que sea un reporte de "
+            "inventario o ventas con una fila de encabezados; si lo es, envíelo a soporte."
+        ) from exc
     with get_engine().connect() as conn:
         check_catalog(pv, conn)
         previous = already_loaded(conn, pv.sha256)

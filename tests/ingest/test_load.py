@@ -247,7 +247,7 @@ def test_an_error_anywhere_loads_nothing(ingest, counts, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("falla simulada al final de la carga")
 
-    monkeypatch.setattr(load, "_replace_earlier", boom)
+    monkeypatch.setattr(load, "_replace_earlier", boom)  # fails after every row is written
     before = counts()
     with pytest.raises(RuntimeError):
         ingest(xlsx(SALES_TEXT_DATES), "VENTAS SUC CENTRO ENE 2025.xlsx")
@@ -303,3 +303,25 @@ def test_large_file_runs_as_a_job(clean_db, manager, monkeypatch):
     assert status["status"] == "completed", status
     assert status["result"]["status"] == "loaded" and status["result"]["rows_ok"] == 3
     assert stock()[("Centro", "A-001")] == 1234.5
+
+
+def test_report_quirks_repeated_headers_duplicates_ranges_and_extra_sheets(clean_db, manager):
+    rows = [
+        ["Sucursal: Centro"],
+        ["Clave", "Descripción", "Existencia", "Importe", "Fecha últ. compra"],  # a stock value, not a sale
+        ["A1", "Uno", 3, 30, "02/01/2025"],
+        ["A2", "Dos", "1e15", 10, None],
+        ["Clave", "Descripción", "Existencia", "Importe", "Fecha últ. compra"],  # header again (page 2)
+        ["A1", "Uno", 4, 40, None],
+    ]
+    other = [["Clave", "Existencia"], ["Z", 1]]
+    pv = preview_upload(manager, xlsx(rows, sheet="Centro", extra_sheets={"Norte": other}), "inv.xlsx")
+    assert pv.kind == "inventory" and pv.sheet == "Centro"
+    assert pv.warnings == ["El libro tiene más hojas con datos (Norte); se leyó solo «Centro». "
+                           "Suba cada hoja como un archivo aparte."]
+    assert pv.rejected == [
+        {"row": 3, "reason": "Clave repetida en el archivo (cuenta la fila 6)"},
+        {"row": 4, "reason": "Existencia fuera de rango: «1e15»"},
+    ]
+    assert pv.skipped == 1
+    assert pv.rows[["fila", "codigo", "existencia"]].values.tolist() == [[6, "A1", 4.0]]
