@@ -33,7 +33,7 @@ def test_admin_form_shows_validation_in_spanish(demo_data, users):
 
 def test_manager_cannot_open_the_users_page(demo_data, users):
     at = login(users["manager"].email)
-    with pytest.raises(ValueError, match="Could not find page"):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         goto(at, "admin.py")  # not even registered in this role's navigation
     with pytest.raises(core_users.PermissionDenied):
         core_users.list_users(users["manager"])
