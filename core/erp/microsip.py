@@ -417,8 +417,31 @@ class MicrosipReader:
     def productos(self) -> Iterator[list[tuple]]:
         text = _TextCheck("productos", self.charset)
         if "productos" in self.overrides:
-            yield from self._override("productos", PRODUCTO_FIELDS, self._norm_producto, text)
-            return
+            rows = self._override("productos", PRODUCTO_FIELDS, self._norm_producto, text)
+        else:
+            rows = self._productos(text)
+        # our codigo is unique: a key shared by two articles keeps the first, the others get
+        # "<clave>-<ARTICULO_ID>" (and a warning) instead of failing the whole sync
+        seen: set[str] = set()
+        dupes: list[str] = []
+        for batch in rows:
+            out = []
+            for r in batch:
+                if r[1] in seen:
+                    dupes.append(r[1])
+                    r = (r[0], f"{r[1]}-{r[0]}", *r[2:])
+                seen.add(r[1])
+                out.append(r)
+            yield out
+        if dupes:
+            log.warning(
+                "productos: %d claves repetidas en varios artículos (p. ej. %r); se les agregó "
+                "el ARTICULO_ID",
+                len(dupes),
+                dupes[0],
+            )
+
+    def _productos(self, text: _TextCheck) -> Iterator[list[tuple]]:
         lista = self.resolved_price_list_id()
         for rows in self._stream(SQL_PRODUCTOS, (lista,), "productos"):
             out = []

@@ -315,6 +315,29 @@ def test_undecodable_text_is_replaced_and_logged_not_a_crash(make_demo_fdb, capl
     assert "no se pudieron leer" in caplog.text
 
 
+def test_a_key_shared_by_two_articles_still_gives_unique_codes(make_demo_fdb, caplog):
+    db = make_demo_fdb(scale=0.01, seed=21)
+    (a1, k1), (a2, _k2) = db.query("""
+        SELECT FIRST 2 k.ARTICULO_ID, k.CLAVE_ARTICULO FROM CLAVES_ARTICULOS k
+        JOIN ROLES_CLAVES_ARTICULOS r ON r.ROL_CLAVE_ART_ID = k.ROL_CLAVE_ART_ID
+        WHERE r.ES_PPAL = 'S' ORDER BY k.ARTICULO_ID""")
+    db.execute(
+        f"UPDATE CLAVES_ARTICULOS SET CLAVE_ARTICULO = '{k1}' WHERE ARTICULO_ID = {a2} "
+        "AND ROL_CLAVE_ART_ID IN (SELECT ROL_CLAVE_ART_ID FROM ROLES_CLAVES_ARTICULOS WHERE ES_PPAL = 'S')"
+    )
+    reader = db.reader()
+    try:
+        with caplog.at_level(logging.WARNING, logger="core.erp.microsip"):
+            productos = {r[0]: r for r in _all(reader.productos())}
+    finally:
+        reader.close()
+    codes = [p[1] for p in productos.values()]
+    assert len(set(codes)) == len(codes)
+    assert productos[str(a1)][1] == k1
+    assert productos[str(a2)][1] == f"{k1}-{a2}"
+    assert "claves repetidas" in caplog.text
+
+
 def test_wrong_password_gives_a_spanish_message(demo_fdb):
     with pytest.raises(ErpError, match="Usuario o contraseña de Firebird incorrectos"):
         firebird_source(demo_fdb.settings(firebird_password="no-es-la-clave"))
