@@ -41,7 +41,11 @@ def _owner_dead(owner: str) -> bool:
     pid_text = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
-    return not psutil.pid_exists(int(pid_text))
+    try:
+        # A killed process can linger as a zombie until someone reaps it: that is dead too.
+        return psutil.Process(int(pid_text)).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 class EntityLock:

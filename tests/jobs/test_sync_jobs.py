@@ -7,7 +7,7 @@ import time
 from sqlalchemy import text
 
 from core import db, jobs
-from tests.jobs.conftest import start_worker, stop_worker
+from tests.jobs.rq_helpers import start_worker, stop_worker
 
 
 def _rows(sql: str, **params):
