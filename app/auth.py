@@ -97,9 +97,10 @@ def _start_session(user: core_users.User) -> None:
 
 
 def _demo_accounts() -> None:
-    st.info("**Modo demostración.** Cuentas de prueba (contraseña `" + core_users.DEMO_PASSWORD + "`):")
-    st.table([{"Rol": core_users.ROLE_LABELS[role], "Correo": email}
-              for role, (email, _name) in core_users.DEMO_ACCOUNTS.items()])
+    rows = "\n".join(f"| {core_users.ROLE_LABELS[role]} | `{email}` |"
+                     for role, (email, _name) in core_users.DEMO_ACCOUNTS.items())
+    st.info(f"**Modo demostración.** Cuentas de prueba, todas con la contraseña "
+            f"`{core_users.DEMO_PASSWORD}`:\n\n| Rol | Correo |\n|---|---|\n{rows}")
 
 
 def logout() -> None:

@@ -30,7 +30,7 @@ f = DashboardFilter(start=rango[0], end=rango[1], almacen_id=almacenes.get(almac
 d = data.dashboard(user, user.role, f, data.versions("catalog", "stock", "sales"))
 v, prev = d.ventas, d.ventas_anterior
 
-k = st.columns(6)
+k = st.columns(3) + st.columns(3)
 k[0].metric("Ventas", ui.money(v.importe), ui.pct_change(v.importe, prev.importe),
             help="Importe neto antes de IVA; las devoluciones restan.")
 k[1].metric("Unidades", ui.number(v.unidades), ui.pct_change(v.unidades, prev.unidades))
@@ -49,6 +49,7 @@ if serie:
     fig = px.area(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
                   labels={"periodo": "", "importe": "Ventas ($)"})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=300)
+    fig.update_xaxes(tickformat="%d/%m")
     st.plotly_chart(fig, width="stretch")
 else:
     st.info("No hay ventas en el periodo elegido.")
