@@ -28,7 +28,8 @@ file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo",
 if file is not None and st.session_state.get("upload_data", ("",))[0] != f"{file.file_id}":
     # Keep the bytes in the session (AppTest sets this key directly: it cannot drive the widget).
     st.session_state["upload_data"] = (file.file_id, file.name, file.getvalue())
-    for key in [k for k in st.session_state if str(k).startswith("map_")] + ["upload_result", "upload_mapping"]:
+    stale = [k for k in st.session_state if str(k).startswith("map_")]
+    for key in stale + ["upload_result", "upload_mapping", "upload_kind", "upload_store", "upload_unknown"]:
         st.session_state.pop(key, None)
 
 upload = st.session_state.get("upload_data")

@@ -75,3 +75,18 @@ def test_viewer_and_user_have_no_upload_page(engine, users):
     for role in ("viewer", "user"):
         at = login(users[role].email)
         assert "Cargar archivos" not in page_titles(at)
+
+
+def test_mapping_correction_and_kind_override(engine, clean_db, users):
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    at.session_state["upload_data"] = ("f3", "conteo.xlsx", xlsx(
+        [["Sucursal: Centro"], ["Clave", "Existencia", "Conteo físico"], ["A1", 5, 7], ["A2", 1, 2]]))
+    at.run()
+    assert _metrics(at)["Existencia total"] == "6"
+    at.selectbox(key="map_existencia").set_value("C: Conteo físico").run()
+    assert not at.exception, at.exception
+    assert _metrics(at)["Existencia total"] == "9"
+    at.selectbox(key="upload_kind").set_value("Ventas").run()
+    assert "Para un archivo de ventas faltan las columnas: Fecha, Cantidad o Importe." in [e.value for e in at.error]
+    assert at.button(key="upload_confirm").disabled
