@@ -119,6 +119,8 @@ class _TableParser(HTMLParser):
         self._span = 1
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th", "tr", "table"):
+            self._flush()  # old exports often never close <td> or <tr>
         if tag == "table":
             self._stack.append([])
         elif tag == "tr" and self._stack:
@@ -133,11 +135,17 @@ class _TableParser(HTMLParser):
             self._cell.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._stack:
-            self._stack[-1][-1].extend([" ".join("".join(self._cell).split())] + [""] * (self._span - 1))
-            self._cell = None
+        if tag in ("td", "th", "tr"):
+            self._flush()
         elif tag == "table" and self._stack:
+            self._flush()
             self.tables.append(self._stack.pop())
+
+    def _flush(self) -> None:
+        """Close the open cell, if any, into the current row."""
+        if self._cell is not None and self._stack and self._stack[-1]:
+            self._stack[-1][-1].extend([" ".join("".join(self._cell).split())] + [""] * (self._span - 1))
+        self._cell = None
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:

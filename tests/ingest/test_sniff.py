@@ -86,3 +86,9 @@ def test_sheet_rows_keep_their_numbers_with_blank_rows_above():
     data = xlsx([[None], [None], ["Clave", "Existencia"], ["A1", 3]])
     sheet = read_sheets(data, sniff(data, "a.xlsx", max_mb=10))[0]
     assert sheet.rows()[2] == ["Clave", "Existencia"]
+
+
+def test_html_export_without_closing_tags():
+    html = b"<html><table><tr><td>Clave<td>Existencia<tr><td>A1<td>1,234&nbsp;<tr><td>A2<td>3</table>"
+    sheet = read_sheets(html, sniff(html, "web.xls", max_mb=10))[0]
+    assert sheet.rows() == [["Clave", "Existencia"], ["A1", "1,234"], ["A2", "3"]]
