@@ -67,7 +67,7 @@ def ensure_fdb(scale: float, seed: int) -> Path:
     path = BENCH_DIR / f"demo_s{scale:g}_seed{seed}.fdb"
     if not path.exists():
         sys.path.insert(0, str(ROOT))
-        from scripts.build_demo_fdb import build_demo_fdb
+        from core.erp.demo_fdb import build_demo_fdb
 
         log(f"construyendo {path.name} (una sola vez)…")
         t0 = time.perf_counter()
