@@ -40,6 +40,7 @@ DAYS = 730
 IVA = 0.16
 PRICE_INFLATION = 0.045  # yearly price rise (every January): older documents carry lower prices
 EPOCH = date(2015, 1, 1)  # day numbers, id blocks and trends count from here
+EPOCH_DT = datetime(EPOCH.year, EPOCH.month, EPOCH.day)
 REF_DAY = (date(2026, 1, 1) - EPOCH).days  # trend anchor
 REF_END = (date(2026, 12, 31) - EPOCH).days  # scale 1 ≈ 100,000 lines in the two years ending here
 PRICE_BASE_YEAR = 2026
@@ -119,6 +120,7 @@ class DemoData:
     end_date: date
     tables: dict[str, dict[str, Any]]
     next_id: int  # the value the ID_DOCTOS generator must continue from
+    as_of: datetime  # the last moment with activity
 
     def columns(self, table: str) -> tuple[str, ...]:
         return tuple(self.tables[table])
@@ -193,31 +195,45 @@ def _ts(days: np.ndarray, start: np.datetime64, seconds: np.ndarray | None = Non
 # generate
 
 
-def generate(*, scale: float = 1.0, seed: int = 7, end_date: date | None = None) -> DemoData:
+def generate(
+    *,
+    scale: float = 1.0,
+    seed: int = 7,
+    end_date: date | None = None,
+    now: datetime | None = None,
+) -> DemoData:
     """Microsip-shaped raw tables; scale 1 ≈ 100,000 sales lines, 2,000 articles, 1,500 customers.
 
-    Articles and customers grow with √scale; documents grow linearly. ``end_date``
-    (default today) is the last day with documents; two years end there.
+    Articles and customers grow with √scale; documents grow linearly. The two years end on
+    ``end_date`` (whole day). Without ``end_date`` they end *now*: today's documents up to the
+    current hour (``now`` rounded down to the hour), so a running demo keeps receiving sales.
+    Same inputs give identical data.
     """
     if not 0 < scale <= MAX_SCALE:
         raise ValueError(f"la escala del demo debe estar entre 0 y {MAX_SCALE:g}")
-    end = end_date or date.today()
+    cutoff: datetime | None = None
+    if end_date is None:
+        moment = now or datetime.now()
+        cutoff = moment.replace(minute=0, second=0, microsecond=0)
+        end = cutoff.date()
+    else:
+        end = end_date
     if (end - EPOCH).days < DAYS:
         raise ValueError(f"end_date debe ser posterior a {EPOCH.year + 2}")
-    return _generate_cached(float(scale), int(seed), end)
+    return _generate_cached(float(scale), int(seed), end, cutoff)
 
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple, DemoData] = {}
 
 
-def _generate_cached(scale: float, seed: int, end: date) -> DemoData:
-    key = (scale, seed, end)
+def _generate_cached(scale: float, seed: int, end: date, cutoff: datetime | None) -> DemoData:
+    key = (scale, seed, end, cutoff)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-    data = _Generator(scale, seed, end).run()
+    data = _Generator(scale, seed, end, cutoff).run()
     with _cache_lock:
         if len(_cache) >= 2:
             _cache.pop(next(iter(_cache)))
@@ -226,7 +242,7 @@ def _generate_cached(scale: float, seed: int, end: date) -> DemoData:
 
 
 class _Generator:
-    def __init__(self, scale: float, seed: int, end: date) -> None:
+    def __init__(self, scale: float, seed: int, end: date, cutoff: datetime | None = None) -> None:
         self.scale = scale
         self.seed = seed
         self.end = end
@@ -237,6 +253,11 @@ class _Generator:
         self.end_ts = self.end64.astype("datetime64[s]") + np.timedelta64(86_399, "s")
         self.end_abs = (end - EPOCH).days
         self.start_abs = self.end_abs - DAYS + 1
+        # last second with activity (seconds since EPOCH): the end of end_date, or an hour of it
+        self.cutoff_s = (self.end_abs + 1) * 86400 - 1
+        if cutoff is not None:
+            self.cutoff_s = min(self.cutoff_s, int((cutoff - EPOCH_DT).total_seconds()))
+        self.as_of = EPOCH_DT + timedelta(seconds=self.cutoff_s)
         self.t: dict[str, dict[str, Any]] = {}
         self.n_art = max(60, round(ARTICLES_PER_SCALE * scale**0.5))
         self.n_cli = max(40, round(CUSTOMERS_PER_SCALE * scale**0.5))
@@ -257,7 +278,7 @@ class _Generator:
             assert len(lens) == 1, (name, lens)
         # ID_DOCTOS continues after the block of end_date's day (every id used is below)
         next_id = ID_BASE_DOCS + (self.end_abs + 1) * self.id_stride
-        return DemoData(self.scale, self.seed, self.end, tables, next_id)
+        return DemoData(self.scale, self.seed, self.end, tables, next_id, self.as_of)
 
     # -- almacenes, price lists, key roles ---------------------------------------------------
     def _almacenes(self) -> None:
@@ -850,9 +871,11 @@ class _Generator:
             d["folio"] = folio
 
     def _drop_future(self, d: dict[str, Any]) -> None:
-        """Returns dated after end_date do not exist yet; their source stays untouched."""
-        keep = d["day"] <= self.end_abs
-        end_s = (self.end_abs + 1) * 86400 - 1
+        """Documents (returns, or today's after the cutoff hour) dated after the cutoff do not
+        exist yet; a later return leaves its source untouched, a later cancellation has not
+        happened."""
+        end_s = self.cutoff_s
+        keep = d["day"] * 86400 + d["secs"] <= end_s
         # the source of an existing return was touched (PV marks it 'D'); cancellations after
         # end_date have not happened yet
         is_ret = d["src_index"] >= 0
@@ -1351,6 +1374,8 @@ def load_sqlite(data: DemoData, conn: sqlite3.Connection | None = None) -> sqlit
 class DemoSource(MicrosipReader):
     """The demo ERP as an ``ErpSource``: the generated Microsip tables in an in-memory SQLite
     database, read by ``MicrosipReader`` with the same SQL as a real Microsip database.
+
+    Without ``end_date`` the data runs up to the current hour (see ``generate``).
     """
 
     def __init__(
@@ -1359,23 +1384,18 @@ class DemoSource(MicrosipReader):
         scale: float = 1.0,
         seed: int = 7,
         end_date: date | None = None,
+        now: datetime | None = None,
         batch_size: int = 5_000,
         **reader_options: Any,
     ) -> None:
-        self.data = generate(scale=scale, seed=seed, end_date=end_date)
+        self.data = generate(scale=scale, seed=seed, end_date=end_date, now=now)
         super().__init__(
             load_sqlite(self.data),
             batch_size=batch_size,
             name="demo",
             description=(
                 f"ERP de demostración (escala {scale:g}, semilla {seed}, "
-                f"hasta {self.data.end_date:%d/%m/%Y})"
+                f"hasta {self.data.as_of:%d/%m/%Y %H:%M})"
             ),
             **reader_options,
         )
-
-
-def demo_now(end_date: date | None = None) -> datetime:
-    """The end of the demo's last day (a convenient 'now' for watermarks in tests)."""
-    d = end_date or date.today()
-    return datetime(d.year, d.month, d.day, 23, 59, 59)

@@ -340,3 +340,19 @@ def test_moving_end_date_keeps_documents_and_stamps_every_change():
                 assert rb[i]["FECHA_HORA_ULT_MODIF"] > watermark
         if table == "DOCTOS_PV":
             assert changed > 0  # late returns and cancellations
+
+
+def test_without_end_date_the_demo_runs_up_to_the_current_hour():
+    noon = generate(scale=0.05, seed=3, now=datetime(2026, 6, 30, 12, 40))
+    evening = generate(scale=0.05, seed=3, now=datetime(2026, 6, 30, 18, 5))
+    assert noon.as_of == datetime(2026, 6, 30, 12, 0) and noon.end_date == date(2026, 6, 30)
+    for data, limit in ((noon, "2026-06-30 12:00:00"), (evening, "2026-06-30 18:00:00")):
+        for table in ("DOCTOS_VE", "DOCTOS_PV"):
+            assert max(data.values(table, "FECHA_HORA_CREACION")) <= limit
+            assert max(data.values(table, "FECHA_HORA_ULT_MODIF")) <= limit
+    ids_noon = set(noon.values("DOCTOS_PV", "DOCTO_PV_ID"))
+    ids_evening = set(evening.values("DOCTOS_PV", "DOCTO_PV_ID"))
+    assert ids_noon < ids_evening  # the afternoon adds tickets, keeps the morning's
+    src = DemoSource(scale=0.05, seed=3, now=datetime(2026, 6, 30, 12, 40))
+    assert "30/06/2026 12:00" in src.ping()
+    src.close()
