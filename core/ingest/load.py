@@ -222,6 +222,11 @@ def _resolve_products(conn: Connection, rows: pd.DataFrame, unknown: str) -> tup
     return id_map(conn, "erp_productos", "codigo"), len(new), None
 
 
+def _lookup(mapping: dict[Any, Any]) -> pd.Series:
+    """A dict as a Series: Series.map then joins on a hash index instead of calling per row."""
+    return pd.Series(mapping, dtype=object)
+
+
 def _num_list(values: Any, digits: int) -> list[float | None]:
     """Floats rounded for NUMERIC columns, NaN as None."""
     arr = np.round(np.asarray(values, dtype=float), digits)
@@ -234,9 +239,9 @@ def _num_list(values: Any, digits: int) -> list[float | None]:
 def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int) -> Any:
     """Set stock per product and almacén (the last row wins for a repeated key)."""
     ids = {a: stores[fold(str(a))] for a in pd.unique(rows["almacen"])}
-    alm = rows["almacen"].map(ids).astype(int).tolist()
+    alm = rows["almacen"].map(_lookup(ids)).astype(int).tolist()
     cols: dict[str, list[Any]] = {
-        "producto_id": rows["codigo"].map(prods).astype(int).tolist(),
+        "producto_id": rows["codigo"].map(_lookup(prods)).astype(int).tolist(),
         "almacen_id": alm,
         "stock_actual": _num_list(rows["existencia"], 5),
     }
@@ -255,22 +260,22 @@ _SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
 def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
     folded = {a: fold(str(a)) for a in pd.unique(rows["almacen"])}
-    alm_key = rows["almacen"].map(folded)
+    alm_key = rows["almacen"].map(_lookup(folded))
     fecha = pd.to_datetime(rows["fecha"])
     if "folio" in rows and rows["folio"].notna().all():
         uniq = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(rows["folio"])}
-        doc_part = rows["folio"].map(uniq)
+        doc_part = rows["folio"].map(_lookup(uniq))
         folio = rows["folio"].astype(str).str[:40]
     else:
         doc_part = fecha.dt.strftime("%Y-%m-%d")
         folio = pd.Series(None, index=rows.index, dtype=object)
     # Deterministic document id: the same file (or a corrected one) maps to the same documents.
     safe_store = {k: _SAFE_KEY.sub("-", k)[:18] for k in folded.values()}
-    erp_id = (alm_key.map(safe_store) + "|" + doc_part).to_numpy()
+    erp_id = (alm_key.map(_lookup(safe_store)) + "|" + doc_part).to_numpy()
     frame = pd.DataFrame({
         "erp_id": erp_id, "fecha": fecha, "importe": rows["importe"].to_numpy(),
         "neg": (rows["cantidad"] < 0).to_numpy(), "folio": folio.to_numpy(),
-        "almacen_id": alm_key.map(stores).to_numpy(),
+        "almacen_id": alm_key.map(_lookup(stores)).to_numpy(),
         "cliente": rows["cliente"].to_numpy() if "cliente" in rows else None,
     })
     grouped = frame.groupby("erp_id", sort=False)
@@ -293,8 +298,8 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     note(0.4, "Escribiendo líneas de venta")
     venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
     linea = grouped.cumcount().to_numpy() + 1
-    venta_col = pd.Series(erp_id).map(venta_ids).to_numpy()
-    prod_col = rows["codigo"].map(prods).to_numpy()
+    venta_col = pd.Series(erp_id).map(_lookup(venta_ids)).to_numpy()
+    prod_col = rows["codigo"].map(_lookup(prods)).to_numpy()
     cant, precio, imp = (rows[c].to_numpy(dtype=float) for c in ("cantidad", "precio", "importe"))
     line_res = UpsertResult()
     total = len(rows)
