@@ -142,7 +142,8 @@ def analyze(
         )
         return pv
     _store_context(pv, store, titles, sheet.name, filename)
-    _title_from, _title_to = context.range_from_titles(titles)
+    # A sales report "al 31/01/2025" is a cut-off date, not a one-day period.
+    _title_from, _title_to = context.range_from_titles(titles, single=chosen == "inventory")
     _clean_rows(pv, data_rows, first_data, (_title_from, _title_to))
     if pv.rows.empty:
         pv.problems.append("El archivo no tiene filas de datos válidas para cargar.")

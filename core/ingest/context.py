@@ -75,8 +75,8 @@ def store_from_name(name: str) -> str | None:
     return _nice(_NAME_STOP.sub("", " " + m.group(1)).strip())
 
 
-def range_from_titles(rows: list[list[Any]]) -> tuple[dt.date | None, dt.date | None]:
-    """`Del 01/01/2025 al 31/01/2025` (a range) or `Existencias al 31/01/2025` (one day)."""
+def range_from_titles(rows: list[list[Any]], *, single: bool = True) -> tuple[dt.date | None, dt.date | None]:
+    """`Del 01/01/2025 al 31/01/2025` (a range) or, when `single`, `Existencias al 31/01/2025` (one day)."""
     for row in rows:
         for cell in row:
             if not isinstance(cell, str) or not cell.strip():
@@ -86,7 +86,7 @@ def range_from_titles(rows: list[list[Any]]) -> tuple[dt.date | None, dt.date | 
                 a, b = parse_date(m.group(1)), parse_date(m.group(2))
                 if a and b and a <= b:
                     return a, b
-            m = _SINGLE.search(cell)
+            m = _SINGLE.search(cell) if single else None
             if m and (d := parse_date(m.group(1))):
                 return d, d
     return None, None

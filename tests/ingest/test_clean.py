@@ -71,3 +71,8 @@ def test_store_and_period_from_titles_and_names():
     assert range_from_titles([["Periodo: 1 de enero de 2025 - 31 de enero de 2025"]]) == (
         dt.date(2025, 1, 1), dt.date(2025, 1, 31))
     assert range_from_titles([["Existencias al 31/01/2025"]]) == (dt.date(2025, 1, 31), dt.date(2025, 1, 31))
+
+
+def test_single_date_title_is_a_period_only_for_stock():
+    assert range_from_titles([["Ventas acumuladas al 31/01/2025"]], single=False) == (None, None)
+    assert range_from_titles([["Del 15/01/2025 al 15/01/2025"]], single=False) == (dt.date(2025, 1, 15), dt.date(2025, 1, 15))
