@@ -72,8 +72,7 @@ def begin(url: str | None = None) -> Iterator[Connection]:
         yield conn
 
 
-def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Apply Alembic migrations up to ``revision`` and make sure every data domain has a counter."""
+def _alembic(url: str | None, action: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -81,7 +80,12 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(ROOT / "core" / "migrations"))
     with get_engine(url).begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, action)(cfg, revision)
+
+
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    """Apply Alembic migrations up to ``revision`` and make sure every data domain has a counter."""
+    _alembic(url, "upgrade", revision)
     if revision == "head":
         with begin(url) as conn:
             existing = set(conn.scalars(select(data_versions.c.domain)))
@@ -91,14 +95,7 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "core" / "migrations"))
-    with get_engine(url).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    _alembic(url, "downgrade", revision)
 
 
 # ---------------------------------------------------------------- upsert
