@@ -108,11 +108,15 @@ def upsert(
     *,
     columns: Sequence[str],
     key: Sequence[str],
+    fresh: bool = False,
 ) -> UpsertResult:
     """Insert new rows and update changed ones by ``key``; unchanged rows are not written.
 
     Rows are tuples in ``columns`` order. A key repeated inside ``rows`` keeps its last row.
     ``updated_at`` and ``last_synced_at`` are stamped on written rows when the table has them.
+    ``fresh=True`` (added for bulk Excel loads): the caller knows no key exists yet (e.g. the lines
+    of documents created in this transaction), so rows go straight in without the conflict check;
+    an existing key then fails the transaction instead of updating it.
     """
     if not rows:
         return UpsertResult()
@@ -121,9 +125,34 @@ def upsert(
     rows = list(unique.values())
     tbl = metadata.tables[table]
     stamps = [c for c in ("updated_at", "last_synced_at") if c in tbl.c and c not in columns]
+    if fresh:
+        return _insert_fresh(conn, table, rows, columns, stamps)
     if conn.dialect.name == "postgresql":
         return _upsert_postgresql(conn, table, rows, columns, key, stamps)
     return _upsert_sqlite(conn, table, rows, columns, key, stamps)
+
+
+def _insert_fresh(conn: Connection, table: str, rows: list, columns: Sequence[str],
+                  stamps: Sequence[str]) -> UpsertResult:
+    """Rows whose keys cannot exist yet: COPY straight into the table (PostgreSQL) or INSERT (SQLite)."""
+    cols = [*columns, *stamps]
+    if stamps:
+        now = datetime.now()
+        rows = [(*r, *([now] * len(stamps))) for r in rows]
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None  # a live psycopg connection inside the caller's transaction
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        tbl = metadata.tables[table]
+        procs = [tbl.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
+        if any(procs):
+            rows = [tuple(p(v) if p and v is not None else v for p, v in zip(procs, r, strict=True))
+                    for r in rows]
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", rows)
+    return UpsertResult(created=len(rows))
 
 
 def _set_clause(target: str, columns: Sequence[str], key: Sequence[str], stamps: Sequence[str],

@@ -179,9 +179,8 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
     note(1.0, "Listo")
     label = KIND_LABELS[pv.kind or "sales"].lower()
     message = (
-        f"Se cargó el archivo de {label} «{pv.filename}»: {res.processed:,} registros "
-        f"({res.created:,} nuevos, {res.updated:,} actualizados, {res.unchanged:,} sin cambio), "
-        f"{len(rejected):,} filas rechazadas."
+        f"Se cargó el archivo de {label} «{pv.filename}»: {len(rows):,} filas; {res.created:,} registros "
+        f"nuevos, {res.updated:,} actualizados y {res.unchanged:,} sin cambio; {len(rejected):,} filas rechazadas."
     )
     if replaced:
         message += f" Reemplaza la carga #{', #'.join(map(str, replaced))} del mismo periodo y sucursal."
@@ -301,6 +300,8 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     venta_col = pd.Series(erp_id).map(_lookup(venta_ids)).to_numpy()
     prod_col = rows["codigo"].map(_lookup(prods)).to_numpy()
     cant, precio, imp = (rows[c].to_numpy(dtype=float) for c in ("cantidad", "precio", "importe"))
+    # Lines of documents created by this load cannot exist yet: they skip the conflict check.
+    fresh_doc = ~pd.Series(erp_id).isin(list(before)).to_numpy() if before else np.ones(len(rows), bool)
     line_res = UpsertResult()
     total = len(rows)
     # Chunks bound the memory of the row tuples; all chunks share the one transaction.
@@ -310,8 +311,11 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
             venta_col[part].tolist(), linea[part].tolist(), prod_col[part].tolist(),
             _num_list(cant[part], 5), _num_list(precio[part], 6), _num_list(imp[part], 2), strict=True,
         ))
-        line_res += upsert(conn, "erp_ventas_detalle", lines, key=["venta_id", "linea"], columns=[
-            "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
+        new = fresh_doc[part]
+        for fresh in (True, False):
+            chunk = [t for t, is_new in zip(lines, new, strict=True) if is_new == fresh] if not new.all() else (lines if fresh else [])
+            line_res += upsert(conn, "erp_ventas_detalle", chunk, key=["venta_id", "linea"], fresh=fresh, columns=[
+                "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
         done = min(start + LINE_CHUNK, total)
         note(0.4 + 0.5 * done / total, f"Líneas de venta: {done:,} de {total:,}")
     # Documents that existed before (another upload) keep no stale lines beyond the new last one.

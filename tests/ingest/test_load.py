@@ -325,3 +325,26 @@ def test_report_quirks_repeated_headers_duplicates_ranges_and_extra_sheets(clean
     ]
     assert pv.skipped == 1
     assert pv.rows[["fila", "codigo", "existencia"]].values.tolist() == [[6, "A1", 4.0]]
+
+
+def test_overlapping_sales_file_updates_old_documents_and_adds_new_ones(ingest):
+    head = [["Sucursal: Centro"], ["Fecha", "Clave", "Cantidad", "Importe"]]
+    ingest(xlsx(head + [["02/01/2025", "A1", 1, 10], ["02/01/2025", "A2", 1, 10]]), "ventas 1.xlsx")
+    # A later file repeats 2 January (one line now) and brings 5 January: not the same period, so no
+    # replacement; the 2 January document is updated in place and loses its stale second line.
+    _pv, res = ingest(xlsx(head + [["02/01/2025", "A1", 5, 50], ["05/01/2025", "A2", 2, 20]]), "ventas 2.xlsx")
+    assert res.replaced == []
+    assert [(ln[0], ln[4], ln[5], ln[6]) for ln in sales_lines()] == [
+        ("centro|2025-01-02", 1, "A1", 5.0), ("centro|2025-01-05", 1, "A2", 2.0)]
+
+
+def test_fresh_upsert_refuses_an_existing_key(clean_db, engine):
+    """core.db.upsert(fresh=True), added for this loader: inserts straight in, never updates."""
+    cols = ["codigo", "nombre", "origen"]
+    with begin() as conn:
+        assert upsert(conn, "erp_productos", [("F1", "Uno", "excel")], columns=cols, key=["codigo"], fresh=True).created == 1
+    # PostgreSQL's COPY raises the driver's UniqueViolation, SQLite an IntegrityError.
+    with pytest.raises(Exception, match="uq_erp_productos_codigo|UNIQUE constraint failed"), begin() as conn:
+        upsert(conn, "erp_productos", [("F2", "Dos", "excel"), ("F1", "Otro", "excel")], columns=cols, key=["codigo"], fresh=True)
+    with get_engine().connect() as conn:
+        assert conn.execute(select(erp_productos.c.codigo, erp_productos.c.nombre)).all() == [("F1", "Uno")]
