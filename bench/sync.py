@@ -206,6 +206,18 @@ def raw_copy(url: str, data: dict[str, list[bytes]]) -> float:
 # ---------------------------------------------------------------- the sync, in a child process
 
 
+def peak_rss_mb() -> float:
+    """This process's memory high-water mark (VmHWM: unlike ru_maxrss it does not carry the
+    parent's size over exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_child(mode: str, url: str, fdb_path: Path) -> dict[str, Any]:
     """Run `python -m bench.sync --child MODE` and return its JSON line."""
     env = {**os.environ, "DATABASE_URL": url, **fb_env(fdb_path)}
@@ -230,7 +242,7 @@ def child(mode: str) -> None:
     if report.status != "completed":
         raise SystemExit(report.message)
     per_entity = {e: round(r.duration_s, 3) for e, r in report.entities.items()}
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "entities": report.as_json()["entities"],
                       "entity_seconds": per_entity, "peak_rss_mb": rss_mb}))
 

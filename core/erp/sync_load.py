@@ -13,7 +13,10 @@ Decisions (documented in docs/sync.md):
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from core.erp.sync_status import Counts
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
+PROGRESS_EVERY_S = 0.5
 
 PRODUCTO_COLS = ("erp_id", "codigo", "nombre", "descripcion", "precio", "costo", "categoria",
                  "grupo", "unidad_medida", "activo", "origen")
@@ -54,21 +58,29 @@ class LoadContext:
     on_batch: Callable[[Counts, float], None]
     prefetch: Callable[..., Iterator[Any]]
     batches: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _last_report: float = 0.0
 
     def add(self, result: Any, *, processed: int | None = None) -> None:
         """Add an UpsertResult to the counters."""
-        self.counts.created += result.created
-        self.counts.updated += result.updated
-        self.counts.unchanged += result.unchanged
-        self.counts.processed += result.processed if processed is None else processed
+        with self.lock:
+            self.counts.created += result.created
+            self.counts.updated += result.updated
+            self.counts.unchanged += result.unchanged
+            self.counts.processed += result.processed if processed is None else processed
 
     def batch_done(self) -> None:
-        """Report progress after a committed batch."""
-        self.batches += 1
-        if self.expected:
-            progress = self.counts.processed / self.expected
-        else:  # no earlier run to compare with: creep towards 1 without reaching it
-            progress = 1 - 1 / (1 + self.batches / 10)
+        """Report progress after a committed batch (at most every PROGRESS_EVERY_S seconds)."""
+        with self.lock:
+            self.batches += 1
+            now = time.monotonic()
+            if now - self._last_report < PROGRESS_EVERY_S:
+                return
+            self._last_report = now
+            if self.expected:
+                progress = self.counts.processed / self.expected
+            else:  # no earlier run to compare with: creep towards 1 without reaching it
+                progress = 1 - 1 / (1 + self.batches / 10)
         self.on_batch(self.counts, progress)
 
 
@@ -78,6 +90,17 @@ class LoadOutcome:
 
     watermark: datetime | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def batch_tx() -> Iterator[Connection]:
+    """One batch's transaction. On PostgreSQL its commit does not wait for the WAL flush: a
+    crash can lose only the last batches, never half of one, and the watermark (written
+    after them, in commit order) then does not advance past them either."""
+    with begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        yield conn
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -127,7 +150,7 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
             seen.add(erp_id)
             rows.append((erp_id, codigo, _text(t[2]) or codigo, _text(t[3]), t[4], t[5],
                          _text(t[6]), _text(t[7]), _text(t[8]), bool(t[9]), "erp"))
-        with begin() as conn:
+        with batch_tx() as conn:
             if link:
                 conn.execute(text("UPDATE erp_productos SET erp_id = :e, origen = 'erp' WHERE id = :id"),
                              link)
@@ -204,7 +227,7 @@ def load_inventario(ctx: LoadContext) -> LoadOutcome:
                 continue
             seen.add((pid, aid))
             rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], _text(t[6])))
-        with begin() as conn:
+        with batch_tx() as conn:
             ctx.add(upsert(conn, "erp_inventario", rows, columns=INVENTARIO_COLS,
                            key=("producto_id", "almacen_id")))
             bump_version(conn, "stock")
@@ -240,7 +263,7 @@ def load_clientes(ctx: LoadContext) -> LoadOutcome:
             seen.add(erp_id)
             rows.append((erp_id, _text(t[1]), _text(t[2]) or f"Cliente {erp_id}", _text(t[3]),
                          _text(t[4]), _text(t[5]), _text(t[6]), bool(t[7])))
-        with begin() as conn:
+        with batch_tx() as conn:
             ctx.add(upsert(conn, "erp_clientes", rows, columns=CLIENTE_COLS, key=("erp_id",)))
             bump_version(conn, "customers")
         ctx.batch_done()
@@ -315,7 +338,7 @@ def _load_ventas_batch(
             wm = d[11]
     existed = {docs[(h[0], h[1])] for h in headers if (h[0], h[1]) in docs}
 
-    with begin() as conn:
+    with batch_tx() as conn:
         max_before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM erp_ventas")).scalar_one()
         res_h = upsert(conn, "erp_ventas", headers, columns=VENTA_COLS, key=("origen", "erp_id"))
         if res_h.created:
@@ -345,11 +368,13 @@ def _load_ventas_batch(
 
     ctx.add(res_h)
     ctx.add(res_l)
-    ctx.counts.updated += removed
-    state["watermark"] = wm
-    state["unknown"] += unknown
-    state["deleted"] += len(cancel_ids)
-    state["lines_removed"] += removed
+    with ctx.lock:
+        ctx.counts.updated += removed
+        if wm is not None and (state["watermark"] is None or wm > state["watermark"]):
+            state["watermark"] = wm
+        state["unknown"] += unknown
+        state["deleted"] += len(cancel_ids)
+        state["lines_removed"] += removed
 
 
 def _delete_stale_lines(conn: Connection, venta_ids: list[int], incoming: set[tuple[int, int]]) -> int:
