@@ -73,6 +73,10 @@ class Preview:
         """The first rows as they will be stored, with Spanish column names."""
         cols = [c for c in SHOW_COLUMNS.get(self.kind or "", ()) if c in self.rows]
         out = self.rows.loc[: limit - 1, cols].copy() if cols else pd.DataFrame()
+        if "fecha" in out:
+            fechas = pd.to_datetime(out["fecha"])
+            with_time = bool((fechas != fechas.dt.normalize()).any())
+            out["fecha"] = fechas.dt.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")  # as users read dates
         return out.rename(columns=SHOW_LABELS)
 
     def mapping_labels(self) -> dict[str, str]:
