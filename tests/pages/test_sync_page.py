@@ -10,7 +10,7 @@ from sqlalchemy import text
 from core import db, jobs
 from core.erp.sync_lock import EntityLock, SyncBusy
 from core.users import PermissionDenied
-from tests.pages.conftest import login, page_titles
+from tests.pages.conftest import goto, login, page_titles
 
 
 def _history(at) -> list[dict]:
@@ -21,7 +21,7 @@ def _history(at) -> list[dict]:
 def test_manager_triggers_a_sync_and_sees_it_complete(engine, clean_db, users):
     at = login(users["manager"].email)
     assert "Sincronización" in page_titles(at)
-    at.switch_page("pages/sync.py").run()
+    goto(at, "sync.py")
     assert not at.exception, at.exception
     assert at.title[0].value == "Sincronización con el ERP"
     assert at.get("caption")  # origin line
@@ -40,10 +40,12 @@ def test_manager_triggers_a_sync_and_sees_it_complete(engine, clean_db, users):
         almacenes = conn.execute(text("SELECT count(*) FROM erp_almacenes")).scalar_one()
     assert productos > 0
     rows = _history(at)
-    assert rows[0]["Entidad"] == "productos"
-    assert rows[0]["Estado"] == "Completada"
+    # The app seeded the empty demo database on start (trigger "Al iniciar"); ours is on top.
+    assert (rows[0]["Entidad"], rows[0]["Origen"], rows[0]["Estado"]) == (
+        "productos", "Manual", "Completada")
     assert rows[0]["Procesados"] == productos + almacenes
-    assert rows[0]["Nuevos"] == productos + almacenes
+    assert rows[0]["Nuevos"] + rows[0]["Sin cambios"] == productos + almacenes
+    assert rows[0]["Con error"] == 0
     overview = at.dataframe[0].value.to_dict("records")
     assert overview[0]["Entidad"] == "Productos y almacenes"
     assert overview[0]["Estado"] == "Completada"
@@ -55,7 +57,7 @@ def test_second_request_while_running_is_refused_on_the_page(engine, clean_db, u
     assert holder.acquire()
     try:
         at = login(users["manager"].email)
-        at.switch_page("pages/sync.py").run()
+        goto(at, "sync.py")
         at.button(key="sync_ventas").click().run()
         assert [w.value for w in at.warning] == [
             "Ya hay una sincronización de ventas en curso o en espera; espere a que termine."]
