@@ -35,9 +35,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "cantidad", "unidades", "piezas", "pzas", "cant", "qty", "quantity", "unidades vendidas",
         "cantidad vendida", "vendidas", "piezas vendidas", "units",
     ),
+    # Amount before tax first (as the ERP's line amount), the taxed total last.
     "importe": (
-        "importe", "venta", "ventas", "total", "monto", "sales", "amount", "venta neta",
-        "importe total", "total venta", "importe neto", "subtotal", "venta total",
+        "importe", "importe neto", "venta neta", "subtotal", "importe total", "venta", "ventas",
+        "venta total", "total venta", "monto", "sales", "amount", "total",
     ),
     "precio": (
         "precio", "precio unitario", "precio venta", "unitprice", "unit price", "price",

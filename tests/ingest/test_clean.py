@@ -76,3 +76,10 @@ def test_store_and_period_from_titles_and_names():
 def test_single_date_title_is_a_period_only_for_stock():
     assert range_from_titles([["Ventas acumuladas al 31/01/2025"]], single=False) == (None, None)
     assert range_from_titles([["Del 15/01/2025 al 15/01/2025"]], single=False) == (dt.date(2025, 1, 15), dt.date(2025, 1, 15))
+
+
+def test_microsip_style_sales_columns_take_the_amount_before_tax():
+    mapping = match_columns(["Fecha", "Folio", "Cliente", "Clave artículo", "Artículo", "Unidades",
+                             "Precio unitario", "Importe neto", "Descuento", "Impuestos", "Total"])
+    assert mapping == {"fecha": 0, "folio": 1, "cliente": 2, "codigo": 3, "descripcion": 4, "cantidad": 5,
+                       "precio": 6, "importe": 7}
