@@ -285,6 +285,12 @@ def _sales(pv: Preview, data: np.ndarray, frame: dict, numbers: dict, reasons: n
     n = len(data)
     raw_dates = _col(data, pv.mapping["fecha"])
     fechas, bad = to_dates(raw_dates)
+    if bad.any():
+        # Dates that fail day first but all read month first come from a US-configured system.
+        alt, alt_bad = to_dates(raw_dates, month_first=True)
+        if not alt_bad.any():
+            fechas, bad = alt, alt_bad
+            pv.warnings.append("Las fechas vienen con el mes primero (mm/dd/aaaa); se leyeron así.")
     fecha = fechas.to_numpy()
     if "folio" in frame:
         filled = _ffill(frame["folio"])

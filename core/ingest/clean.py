@@ -35,6 +35,11 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d",
     "%m-%y", "%m-%Y", "%m/%Y", "%m/%y", "%m %Y", "%m %y",
 )
+# The same forms month first (mm/dd/aaaa), for files from systems set up in US English.
+_MONTH_FIRST_FORMATS = tuple(
+    f.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m") if f.startswith("%d") else f
+    for f in _DATE_FORMATS
+)
 _SERIAL_MIN, _SERIAL_MAX = 18264, 109575  # 1950-01-01 .. 2199-12-31 as Excel serials
 _EURO_NUMBER = re.compile(r"^\d{1,3}(\.\d{3})*,\d{1,2}$|^\d+,\d{1,2}$")
 
@@ -131,13 +136,13 @@ def _norm_date_text(r: pd.Series) -> pd.Series:
     return t.str.replace(r"\s+", " ", regex=True).str.strip(" ,")
 
 
-def _parse_text_dates(r: pd.Series) -> pd.Series:
+def _parse_text_dates(r: pd.Series, formats: tuple[str, ...] = _DATE_FORMATS) -> pd.Series:
     """Text dates in the formats Mexican exports use (ISO first: it is unambiguous)."""
     out = pd.to_datetime(r, format="ISO8601", errors="coerce")
     todo = out.isna()
     if todo.any():
         t = _norm_date_text(r[todo])
-        for fmt in _DATE_FORMATS:
+        for fmt in formats:
             parsed = pd.to_datetime(t, format=fmt, errors="coerce")
             hit = parsed.notna()
             if hit.any():
@@ -154,8 +159,8 @@ def _parse_text_dates(r: pd.Series) -> pd.Series:
     return out
 
 
-def to_dates(values: Sequence[Any]) -> tuple[pd.Series, np.ndarray]:
-    """(datetime64 values with NaT for blanks, mask of cells that are not dates)."""
+def to_dates(values: Sequence[Any], *, month_first: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """(datetime64 values with NaT for blanks, mask of cells that are not dates); day first unless told."""
     s = pd.Series(values, dtype=object)
     n = len(s)
     if n and set(map(type, values)) <= {dt.datetime, pd.Timestamp}:
@@ -184,7 +189,8 @@ def to_dates(values: Sequence[Any]) -> tuple[pd.Series, np.ndarray]:
         bad[idx[~ok]] = True
     if (kinds == 3).any():
         idx = np.flatnonzero(kinds == 3)
-        parsed = _parse_text_dates(s.iloc[idx].astype(str).str.strip().reset_index(drop=True))
+        parsed = _parse_text_dates(s.iloc[idx].astype(str).str.strip().reset_index(drop=True),
+                                   _MONTH_FIRST_FORMATS if month_first else _DATE_FORMATS)
         out.iloc[idx] = parsed.to_numpy()
         bad[idx[parsed.isna().to_numpy()]] = True
     # Times alone (datetime.time) and anything else that is not blank.

@@ -348,3 +348,11 @@ def test_fresh_upsert_refuses_an_existing_key(clean_db, engine):
         upsert(conn, "erp_productos", [("F2", "Dos", "excel"), ("F1", "Otro", "excel")], columns=cols, key=["codigo"], fresh=True)
     with get_engine().connect() as conn:
         assert conn.execute(select(erp_productos.c.codigo, erp_productos.c.nombre)).all() == [("F1", "Uno")]
+
+
+def test_month_first_dates_from_a_us_configured_system(clean_db, manager):
+    rows = [["Sucursal: Centro"], ["Date", "SKU", "Qty", "Amount"],
+            ["01/02/2025", "A1", 1, 10], ["12/31/2025", "A1", 2, 20]]
+    pv = preview_upload(manager, xlsx(rows), "sales.xlsx")
+    assert pv.warnings == ["Las fechas vienen con el mes primero (mm/dd/aaaa); se leyeron así."]
+    assert (pv.date_from, pv.date_to, pv.rejected) == (dt.date(2025, 1, 2), dt.date(2025, 12, 31), [])
