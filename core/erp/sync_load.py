@@ -285,15 +285,19 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
         almacenes = id_map(conn, "erp_almacenes")
         clientes = {r.erp_id: (r.id, r.nombre) for r in conn.execute(
             text("SELECT erp_id, id, nombre FROM erp_clientes"))}
+        # A full read needs every known document (to find the vanished ones); an incremental
+        # one looks up only the documents of each batch.
         docs: dict[tuple[str, str], int] = {
             (r.origen, r.erp_id): r.id for r in conn.execute(text(
-                "SELECT origen, erp_id, id FROM erp_ventas WHERE origen IN ('VE', 'PV')"))}
+                "SELECT origen, erp_id, id FROM erp_ventas WHERE origen IN ('VE', 'PV')"))
+        } if reads_all else {}
     seen: set[tuple[str, str]] = set()
     state = {"watermark": ctx.previous_watermark, "unknown": 0, "deleted": 0, "lines_removed": 0}
 
     for batch in ctx.prefetch(lambda: ctx.source.ventas(modified_since=since)):
         _load_ventas_batch(ctx, batch, docs, seen if reads_all else None, state,
-                           productos=productos, almacenes=almacenes, clientes=clientes)
+                           productos=productos, almacenes=almacenes, clientes=clientes,
+                           complete_map=reads_all)
         ctx.batch_done()
 
     if reads_all:
@@ -323,6 +327,7 @@ def _load_ventas_batch(
     ctx: LoadContext, batch: VentasBatch, docs: dict[tuple[str, str], int],
     seen: set[tuple[str, str]] | None, state: dict[str, Any], *,
     productos: dict[str, int], almacenes: dict[str, int], clientes: dict[str, tuple[int, str]],
+    complete_map: bool = True,
 ) -> None:
     headers = []
     wm = state["watermark"]
@@ -336,9 +341,11 @@ def _load_ventas_batch(
             seen.add(key)
         if d[11] is not None and (wm is None or d[11] > wm):
             wm = d[11]
-    existed = {docs[(h[0], h[1])] for h in headers if (h[0], h[1]) in docs}
-
     with batch_tx() as conn:
+        if not complete_map:
+            keys = [(h[0], h[1]) for h in headers] + [(str(o), str(e)) for o, e in batch.cancelados]
+            _lookup_documents(conn, keys, docs)
+        existed = {docs[(h[0], h[1])] for h in headers if (h[0], h[1]) in docs}
         max_before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM erp_ventas")).scalar_one()
         res_h = upsert(conn, "erp_ventas", headers, columns=VENTA_COLS, key=("origen", "erp_id"))
         if res_h.created:
@@ -375,6 +382,18 @@ def _load_ventas_batch(
         state["unknown"] += unknown
         state["deleted"] += len(cancel_ids)
         state["lines_removed"] += removed
+
+
+def _lookup_documents(conn: Connection, keys: list[tuple[str, str]],
+                      docs: dict[tuple[str, str], int]) -> None:
+    """Add our ids of the given (origen, erp_id) documents to ``docs``."""
+    query = text("SELECT erp_id, id FROM erp_ventas WHERE origen = :o AND erp_id IN :ids") \
+        .bindparams(bindparam("ids", expanding=True))
+    for origen in {k[0] for k in keys}:
+        wanted = [e for o, e in keys if o == origen and (o, e) not in docs]
+        for chunk in _chunks(wanted):
+            for r in conn.execute(query, {"o": origen, "ids": list(chunk)}):
+                docs[(origen, r.erp_id)] = r.id
 
 
 def _delete_stale_lines(conn: Connection, venta_ids: list[int], incoming: set[tuple[int, int]]) -> int:
