@@ -96,3 +96,12 @@ def fold(text: str) -> str:
     """Case- and accent-insensitive key for matching store names to almacenes."""
     raw = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(re.split(r"[^a-z0-9]+", raw)).strip()
+
+
+_STORE_PREFIX = re.compile(r"^(?:sucursal|suc|tienda|almacen|alm|bodega|store|branch)\b\s*")
+
+
+def store_key(name: str) -> str:
+    """Matching key of a store: folded, without a leading "Sucursal"/"Almacén"/"Tienda" word."""
+    key = fold(name)
+    return _STORE_PREFIX.sub("", key).strip() or key

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from core.config import get_settings
 from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upsert
-from core.ingest.context import fold
+from core.ingest.context import store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
 from core.models import (
@@ -71,9 +71,9 @@ def user_id(user: User | None) -> int | None:
 
 
 def store_ids(conn: Connection) -> dict[str, tuple[int, str]]:
-    """Existing almacenes by folded name: (id, name as stored)."""
+    """Existing almacenes by store key ("Sucursal Centro" and "CENTRO" match): (id, name as stored)."""
     rows = conn.execute(select(erp_almacenes.c.id, erp_almacenes.c.nombre))
-    return {fold(name): (i, name) for i, name in rows}
+    return {store_key(name): (i, name) for i, name in rows}
 
 
 def check_catalog(pv: Preview, conn: Connection) -> None:
@@ -84,8 +84,13 @@ def check_catalog(pv: Preview, conn: Connection) -> None:
     codes = pd.unique(pv.rows["codigo"])
     pv.unknown_codes = sorted(str(c) for c in codes if c not in known)
     stores = store_ids(conn)
+    # Show (and keep) existing almacenes under their stored names.
+    names = {a: stores[store_key(str(a))][1] for a in pd.unique(pv.rows["almacen"])
+             if a is not None and store_key(str(a)) in stores}
+    if names:
+        pv.rows["almacen"] = pv.rows["almacen"].replace(names)
     if pv.store:
-        match = stores.get(fold(pv.store))
+        match = stores.get(store_key(pv.store))
         if match:
             pv.store = match[1]
         pv.new_store = match is None
@@ -152,7 +157,7 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
             rows = rows.loc[~skipped].reset_index(drop=True)
         if rows.empty:
             raise IngestError("No queda ninguna fila para cargar (todas las claves son desconocidas y se omitieron).")
-        single = store_map.get(fold(pv.store)) if pv.store else None
+        single = store_map.get(store_key(pv.store)) if pv.store else None
         upload_id = conn.execute(insert(uploads).values(
             filename=pv.filename[:255], sha256=pv.sha256, kind=pv.kind, store=pv.store_label,
             almacen_id=single, date_from=pv.date_from, date_to=pv.date_to, status="loaded",
@@ -191,9 +196,9 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
 
 
 def _resolve_stores(conn: Connection, almacenes: pd.Series) -> tuple[dict[str, int], int]:
-    """Almacén id by folded store name, creating the new ones (origen excel)."""
+    """Almacén id by store key, creating the new ones (origen excel)."""
     existing = store_ids(conn)
-    names = {fold(str(n)): str(n) for n in pd.unique(almacenes) if n is not None}
+    names = {store_key(str(n)): str(n) for n in pd.unique(almacenes) if n is not None}
     new = [(name, "excel") for key, name in names.items() if key not in existing]
     if new:
         upsert(conn, "erp_almacenes", new, columns=["nombre", "origen"], key=["nombre"])
@@ -237,7 +242,7 @@ def _num_list(values: Any, digits: int) -> list[float | None]:
 
 def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int) -> Any:
     """Set stock per product and almacén (the last row wins for a repeated key)."""
-    ids = {a: stores[fold(str(a))] for a in pd.unique(rows["almacen"])}
+    ids = {a: stores[store_key(str(a))] for a in pd.unique(rows["almacen"])}
     alm = rows["almacen"].map(_lookup(ids)).astype(int).tolist()
     cols: dict[str, list[Any]] = {
         "producto_id": rows["codigo"].map(_lookup(prods)).astype(int).tolist(),
@@ -258,7 +263,7 @@ _SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
 
 def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
-    folded = {a: fold(str(a)) for a in pd.unique(rows["almacen"])}
+    folded = {a: store_key(str(a)) for a in pd.unique(rows["almacen"])}
     alm_key = rows["almacen"].map(_lookup(folded))
     fecha = pd.to_datetime(rows["fecha"])
     if "folio" in rows and rows["folio"].notna().all():
@@ -333,7 +338,7 @@ def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]
         uploads.c.date_from.is_(None) if pv.date_from is None else uploads.c.date_from == pv.date_from,
         uploads.c.date_to.is_(None) if pv.date_to is None else uploads.c.date_to == pv.date_to,
     )).all()
-    ids = [i for i, store in earlier if fold(store or "") == fold(pv.store_label or "")]
+    ids = [i for i, store in earlier if store_key(store or "") == store_key(pv.store_label or "")]
     for old in ids:
         _delete_rows(conn, old)
         conn.execute(update(uploads).where(uploads.c.id == old).values(status="replaced", replaced_by=upload_id))

@@ -356,3 +356,11 @@ def test_month_first_dates_from_a_us_configured_system(clean_db, manager):
     pv = preview_upload(manager, xlsx(rows), "sales.xlsx")
     assert pv.warnings == ["Las fechas vienen con el mes primero (mm/dd/aaaa); se leyeron así."]
     assert (pv.date_from, pv.date_to, pv.rejected) == (dt.date(2025, 1, 2), dt.date(2025, 12, 31), [])
+
+
+def test_store_from_file_name_matches_an_existing_almacen(ingest):
+    with begin() as conn:
+        upsert(conn, "erp_almacenes", [("Sucursal Zapopan", "erp")], columns=["nombre", "origen"], key=["nombre"])
+    pv, res = ingest(xlsx([["Fecha", "Clave", "Cantidad"], ["02/01/2025", "A1", 1]]), "VENTAS SUC ZAPOPAN ENE 2025.xlsx")
+    assert (pv.store, pv.new_store, res.stores_created) == ("Sucursal Zapopan", False, 0)
+    assert sales_lines()[0][3] == "Sucursal Zapopan"
