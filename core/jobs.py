@@ -95,12 +95,18 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
         from rq import Queue, Retry
 
         intervals = retry_intervals()
-        Queue(queue, connection=conn_redis).enqueue(
-            run_tracked, job_id, func_path, kwargs, job_id=job_id,
-            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            job_timeout=JOB_TIMEOUT_S, result_ttl=7 * 86400, failure_ttl=7 * 86400,
-            description=f"{job_kind} {job_id[:8]}",
-        )
+        try:
+            Queue(queue, connection=conn_redis).enqueue(
+                run_tracked, job_id, func_path, kwargs, job_id=job_id,
+                retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+                job_timeout=JOB_TIMEOUT_S, result_ttl=7 * 86400, failure_ttl=7 * 86400,
+                description=f"{job_kind} {job_id[:8]}",
+            )
+        except Exception as exc:  # Redis down: say so instead of leaving a job pending forever
+            message = ("No se pudo encolar el trabajo: Redis no responde (revise REDIS_URL). "
+                       f"Detalle: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            _finish(job_id, "failed", error=message)
+            raise JobFailed(message) from exc
     else:
         threading.Thread(target=_run_inline, args=(job_id, func_path, kwargs),
                          name=f"job-{job_kind}-{job_id[:8]}", daemon=True).start()
@@ -303,11 +309,22 @@ def sync_now(entities: Iterable[str] | str | None = None, *, user: Any, full: bo
     ensure_not_busy(wanted)
     rows = {e: create_job(e, trigger=trigger, source=get_settings().erp_source, full=full,
                           user_id=getattr(user, "id", None)) for e in wanted}
-    job_id = enqueue(sync_job, queue="sync", job_kind="sync", user=user,
-                     entities=list(wanted), full=full, trigger=trigger, job_ids=rows,
-                     requested_by=getattr(user, "id", None))
+    try:
+        job_id = enqueue(sync_job, queue="sync", job_kind="sync", user=user,
+                         entities=list(wanted), full=full, trigger=trigger, job_ids=rows,
+                         requested_by=getattr(user, "id", None))
+    except JobFailed as exc:
+        _fail_rows(rows, str(exc))
+        raise
     set_rq_job_id(list(rows.values()), job_id)
     return job_id
+
+
+def _fail_rows(rows: dict[str, int], message: str) -> None:
+    from core.erp.sync_status import Counts, finish
+
+    for row in rows.values():
+        finish(row, status="failed", counts=Counts(), error=message)
 
 
 def ensure_not_busy(entities: Iterable[str]) -> None:
@@ -375,7 +392,11 @@ def startup_sync() -> str | None:
         return None
     rows = {e: create_job(e, trigger="startup", source=get_settings().erp_source, full=True)
             for e in never}
-    job_id = enqueue(sync_job, queue="sync", job_kind="sync", entities=never, full=True,
-                     trigger="startup", job_ids=rows)
+    try:
+        job_id = enqueue(sync_job, queue="sync", job_kind="sync", entities=never, full=True,
+                         trigger="startup", job_ids=rows)
+    except JobFailed as exc:
+        _fail_rows(rows, str(exc))
+        return None
     set_rq_job_id(list(rows.values()), job_id)
     return job_id

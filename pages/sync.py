@@ -22,7 +22,7 @@ def _when(value) -> str:
 def _start(entities: list[str] | None, full: bool) -> None:
     try:
         st.session_state["sync_job"] = jobs.sync_now(entities, user=user, full=full)
-    except (SyncBusy, PermissionDenied, ValueError) as exc:
+    except (SyncBusy, PermissionDenied, ValueError, jobs.JobFailed) as exc:
         st.warning(str(exc))
 
 

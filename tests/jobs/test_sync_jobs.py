@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import text
 
 from core import db, jobs
@@ -63,3 +64,22 @@ def test_unreachable_firebird_fails_in_spanish_and_is_retried(engine, clean_db, 
     rq_job = Job.fetch(job_id, connection=jobs.redis_connection())
     assert rq_job.get_status() == "failed" and rq_job.retries_left == 0
     assert _rows("SELECT count(*) FROM erp_productos")[0][0] == 0
+
+
+def test_redis_down_fails_the_request_in_spanish(engine, clean_db, users, monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/0")  # nothing listens there
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(jobs.JobFailed, match="No se pudo encolar el trabajo: Redis no responde"):
+            jobs.sync_now(["ventas"], user=users["manager"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    rows = _rows("SELECT job_type, status, error_message FROM sync_jobs")
+    assert [(r[0], r[1]) for r in rows] == [("ventas", "failed")]
+    assert rows[0][2].startswith("No se pudo encolar el trabajo")
+    assert _rows("SELECT status FROM jobs")[0][0] == "failed"
+    # Nothing is left pending, so the next request is not refused as busy.
+    jobs.ensure_not_busy(["ventas"])
