@@ -191,7 +191,13 @@ def _load_almacenes(ctx: LoadContext) -> set[str]:
 
 
 def _deactivate_missing(ctx: LoadContext, table: str, seen: set[str], domain: str) -> int:
-    """activo=false for ERP rows of ``table`` that the snapshot did not contain."""
+    """activo=false for ERP rows of ``table`` that the snapshot did not contain.
+
+    An empty snapshot deactivates nothing: it means a broken read (a wrong SQL override, an
+    empty database), not a company that sold off its whole catalog.
+    """
+    if not seen:
+        return 0
     with begin() as conn:
         current = id_map(conn, table, where=text("activo = true"))
         gone = [i for e, i in current.items() if e not in seen]
@@ -233,7 +239,7 @@ def load_inventario(ctx: LoadContext) -> LoadOutcome:
             bump_version(conn, "stock")
         ctx.batch_done()
     notes = []
-    zero = sorted(before - seen)
+    zero = sorted(before - seen) if seen else []  # an empty snapshot is a broken read
     if zero:
         with begin() as conn:
             res = upsert(conn, "erp_inventario", [(p, a, 0) for p, a in zero],
@@ -300,7 +306,7 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                            complete_map=reads_all)
         ctx.batch_done()
 
-    if reads_all:
+    if reads_all and seen:  # an empty read deletes nothing: it is a broken read
         vanished = [docs[k] for k in docs.keys() - seen]
         if vanished:
             with begin() as conn:

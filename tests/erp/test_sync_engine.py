@@ -234,3 +234,16 @@ def test_data_versions_bumped(engine, clean_db):
     after = data_versions_now()
     for domain in ("catalog", "stock", "customers", "sales"):
         assert after[domain] > before.get(domain, 0), domain
+
+
+def test_an_empty_snapshot_deactivates_and_deletes_nothing(engine, clean_db):
+    src = MemorySource()
+    run_sync(source=src, full=True)
+    src.productos_rows, src.inventario_rows, src.clientes_rows = [], [], []
+    src.docs, src.lines = {}, {}
+    report = run_sync(source=src, full=True)
+    assert report.status == "completed"
+    assert scalar(engine, "SELECT count(*) FROM erp_productos WHERE activo = true") == 7
+    assert scalar(engine, "SELECT count(*) FROM erp_clientes WHERE activo = true") == 4
+    assert scalar(engine, "SELECT count(*) FROM erp_inventario WHERE stock_actual <> 0") == 13
+    assert scalar(engine, "SELECT count(*) FROM erp_ventas") == 10
