@@ -18,6 +18,7 @@ from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header,
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
+from core.ingest.util import paused_gc
 
 _FEMININE = {"existencia", "cantidad"}
 CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}
@@ -89,6 +90,20 @@ def analyze(
     mapping: Mapping[str, int | None] | None = None,
 ) -> Preview:
     """Read, understand and clean a file into a Preview; raise IngestError when it is refused."""
+    with paused_gc():
+        return _analyze(data, filename, max_mb=max_mb, kind=kind, store=store, mapping=mapping)
+
+
+def _analyze(
+    data: bytes,
+    filename: str,
+    *,
+    max_mb: float,
+    kind: str | None,
+    store: str | None,
+    mapping: Mapping[str, int | None] | None,
+) -> Preview:
+    """The body of analyze."""
     sniffed = sniff(data, filename, max_mb=max_mb)
     sheet, guess, others = _pick_sheet(read_sheets(data, sniffed))
     rows = sheet.rows()

@@ -20,6 +20,7 @@ from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upser
 from core.ingest.context import store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
+from core.ingest.util import paused_gc
 from core.models import (
     erp_almacenes,
     erp_inventario,
@@ -124,7 +125,8 @@ def load_preview(
     note = progress or (lambda _p, _m: None)
     written: list[Path] = []
     try:
-        return _load(user, pv, data, unknown, note, written)
+        with paused_gc():
+            return _load(user, pv, data, unknown, note, written)
     except BaseException:
         # The transaction rolled back: the kept copy of the original must go too.
         for path in written:
