@@ -257,7 +257,9 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
         _reject_repeated(frame, reasons, accepted, rejected)
     pv.skipped = int(skip.sum())
     pv.rejected = [{"row": int(fila[i]), "reason": str(reasons[i])} for i in np.flatnonzero(rejected)]
-    df = pd.DataFrame({k: v for k, v in frame.items()})
+    # Text stays as Python objects (no conversion to Arrow strings: nothing here needs it).
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) == object else v
+                       for k, v in frame.items()})
     pv.rows = df.loc[accepted].reset_index(drop=True)
     _date_range(pv, title_range)
 
