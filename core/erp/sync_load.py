@@ -108,8 +108,9 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i:i + size]
 
 
-def _s(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _s(value: Any) -> str:
+    """A reference as a lookup key ("" never matches an ERP id)."""
+    return "" if value is None else str(value)
 
 
 def _text(value: Any) -> str | None:
@@ -298,7 +299,8 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                 "SELECT origen, erp_id, id FROM erp_ventas WHERE origen IN ('VE', 'PV')"))
         } if reads_all else {}
     seen: set[tuple[str, str]] = set()
-    state = {"watermark": ctx.previous_watermark, "unknown": 0, "deleted": 0, "lines_removed": 0}
+    state: dict[str, Any] = {"watermark": ctx.previous_watermark, "unknown": 0, "deleted": 0,
+                             "lines_removed": 0}
 
     for batch in ctx.prefetch(lambda: ctx.source.ventas(modified_since=since)):
         _load_ventas_batch(ctx, batch, docs, seen if reads_all else None, state,
