@@ -265,29 +265,34 @@ _SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
 
 def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
-    folded = {a: store_key(str(a)) for a in pd.unique(rows["almacen"])}
-    alm_key = rows["almacen"].map(_lookup(folded))
+    alm = rows["almacen"].to_numpy(dtype=object)
+    keys = {a: store_key(str(a)) for a in pd.unique(alm)}
+    safe = {a: _SAFE_KEY.sub("-", k)[:18] for a, k in keys.items()}
     fecha = pd.to_datetime(rows["fecha"])
-    if "folio" in rows and rows["folio"].notna().all():
-        uniq = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(rows["folio"])}
-        doc_part = rows["folio"].map(_lookup(uniq))
-        folio = rows["folio"].astype(str).str[:40]
-    else:
-        doc_part = fecha.dt.strftime("%Y-%m-%d")
-        folio = pd.Series(None, index=rows.index, dtype=object)
+    by_folio = "folio" in rows and bool(rows["folio"].notna().all())
     # Deterministic document id: the same file (or a corrected one) maps to the same documents.
-    safe_store = {k: _SAFE_KEY.sub("-", k)[:18] for k in folded.values()}
-    erp_id = (alm_key.map(_lookup(safe_store)) + "|" + doc_part).to_numpy()
+    # Built with plain Python strings: converting to Arrow strings and back costs more here.
+    if by_folio:
+        fol = rows["folio"].to_numpy(dtype=object)
+        part = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(fol)}
+        erp_id = np.array([f"{safe[a]}|{part[f]}" for a, f in zip(alm, fol, strict=True)], dtype=object)
+        folio = np.array([str(f)[:40] for f in fol], dtype=object)
+    else:
+        days = fecha.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        erp_id = np.array([f"{safe[a]}|{d}" for a, d in zip(alm, days, strict=True)], dtype=object)
+        folio = np.full(len(rows), None, dtype=object)
+    alm_ids = {a: stores[k] for a, k in keys.items()}
     frame = pd.DataFrame({
-        "erp_id": erp_id, "fecha": fecha, "importe": rows["importe"].to_numpy(),
-        "neg": (rows["cantidad"] < 0).to_numpy(), "folio": folio.to_numpy(),
-        "almacen_id": alm_key.map(_lookup(stores)).to_numpy(),
-        "cliente": rows["cliente"].to_numpy() if "cliente" in rows else None,
+        "erp_id": pd.Series(erp_id, dtype=object), "fecha": fecha.to_numpy(),
+        "importe": rows["importe"].to_numpy(), "neg": (rows["cantidad"] < 0).to_numpy(),
+        "folio": pd.Series(folio, dtype=object), "almacen_id": [alm_ids[a] for a in alm],
+        "cliente": pd.Series(rows["cliente"].to_numpy(dtype=object) if "cliente" in rows else None,
+                             index=range(len(rows)), dtype=object),
     })
     grouped = frame.groupby("erp_id", sort=False)
     docs = grouped.agg(fecha=("fecha", "min"), subtotal=("importe", "sum"), neg=("neg", "all"),
                        folio=("folio", "first"), almacen_id=("almacen_id", "first"), cliente=("cliente", "first"))
-    if "folio" not in rows or not rows["folio"].notna().all():
+    if not by_folio:
         docs["fecha"] = docs["fecha"].dt.normalize()
     before = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
     subtotal = _num_list(docs["subtotal"], 2)
@@ -304,11 +309,11 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     note(0.4, "Escribiendo líneas de venta")
     venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
     linea = grouped.cumcount().to_numpy() + 1
-    venta_col = pd.Series(erp_id).map(_lookup(venta_ids)).to_numpy()
+    venta_col = frame["erp_id"].map(_lookup(venta_ids)).to_numpy()
     prod_col = rows["codigo"].map(_lookup(prods)).to_numpy()
     cant, precio, imp = (rows[c].to_numpy(dtype=float) for c in ("cantidad", "precio", "importe"))
     # Lines of documents created by this load cannot exist yet: they skip the conflict check.
-    fresh_doc = ~pd.Series(erp_id).isin(list(before)).to_numpy() if before else np.ones(len(rows), bool)
+    fresh_doc = ~frame["erp_id"].isin(list(before)).to_numpy() if before else np.ones(len(rows), bool)
     line_res = UpsertResult()
     total = len(rows)
     # Chunks bound the memory of the row tuples; all chunks share the one transaction.
