@@ -337,10 +337,7 @@ def ensure_not_busy(entities: Iterable[str]) -> None:
     for entity in entities:
         if entity in busy:
             continue
-        probe = EntityLock(entity)
-        if probe.acquire():
-            probe.release()
-        else:
+        if EntityLock(entity).is_held():
             busy.add(entity)
     hit = [ENTITY_LABELS[e] for e in entities if e in busy]
     if hit:

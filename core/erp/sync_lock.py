@@ -73,6 +73,26 @@ class EntityLock:
         self._held = True
         return True
 
+    def is_held(self) -> bool:
+        """Whether someone holds the lock now, without taking it (so a probe never refuses a
+        sync that starts at the same moment)."""
+        if dialect_name() == "postgresql":
+            with get_engine().connect() as conn:
+                # A bigint advisory key below 2**32 shows as classid 0, objid key, objsubid 1.
+                return conn.execute(text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = 0 AND objid = :k AND objsubid = 1 AND granted)"),
+                    {"k": self._key()}).scalar_one()
+        with get_engine().connect() as conn:
+            row = conn.execute(text("SELECT owner, expires_at FROM sync_locks WHERE entity = :e"),
+                               {"e": self.entity}).first()
+        if row is None:
+            return False
+        expires = row.expires_at
+        if isinstance(expires, str):
+            expires = datetime.fromisoformat(expires)
+        return expires > _now() and not _owner_dead(row.owner)
+
     def renew(self) -> None:
         """Extend the lease (no-op on PostgreSQL, where the session holds the lock)."""
         if not self._held or self._conn is not None:

@@ -247,3 +247,16 @@ def test_an_empty_snapshot_deactivates_and_deletes_nothing(engine, clean_db):
     assert scalar(engine, "SELECT count(*) FROM erp_clientes WHERE activo = true") == 4
     assert scalar(engine, "SELECT count(*) FROM erp_inventario WHERE stock_actual <> 0") == 13
     assert scalar(engine, "SELECT count(*) FROM erp_ventas") == 10
+
+
+def test_lock_is_held_is_seen_without_taking_it(engine, clean_db):
+    holder = EntityLock("clientes")
+    assert not holder.is_held()
+    assert holder.acquire()
+    try:
+        assert EntityLock("clientes").is_held()
+        assert not EntityLock("ventas").is_held()
+        assert not EntityLock("clientes").acquire()
+    finally:
+        holder.release()
+    assert not EntityLock("clientes").is_held()
