@@ -92,3 +92,20 @@ def test_html_export_without_closing_tags():
     html = b"<html><table><tr><td>Clave<td>Existencia<tr><td>A1<td>1,234&nbsp;<tr><td>A2<td>3</table>"
     sheet = read_sheets(html, sniff(html, "web.xls", max_mb=10))[0]
     assert sheet.rows() == [["Clave", "Existencia"], ["A1", "1,234"], ["A2", "3"]]
+
+
+def test_excel_2003_xml_and_utf16_text_disguised_as_xls():
+    xml = b"""<?xml version="1.0"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="Existencias"><Table>
+  <Row><Cell><Data ss:Type="String">Clave</Data></Cell><Cell><Data ss:Type="String">Existencia</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">A1</Data></Cell><Cell ss:Index="2"><Data ss:Type="Number">3.5</Data></Cell></Row>
+ </Table></Worksheet></Workbook>"""
+    found = sniff(xml, "inventario.xls", max_mb=10)
+    assert (found.fmt, found.note) == ("xml2003", "Libro XML de Excel 2003")
+    sheet = read_sheets(xml, found)[0]
+    assert (sheet.name, sheet.rows()) == ("Existencias", [["Clave", "Existencia"], ["A1", 3.5]])
+    utf16 = "Clave\tDescripción\nA1\tCañón\n".encode("utf-16")
+    found = sniff(utf16, "reporte.xls", max_mb=10)
+    assert (found.fmt, found.encoding) == ("csv", "utf-16")
+    assert read_sheets(utf16, found)[0].rows() == [["Clave", "Descripción"], ["A1", "Cañón"]]
