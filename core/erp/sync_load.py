@@ -354,14 +354,20 @@ def _load_ventas_batch(
             keys = [(h[0], h[1]) for h in headers] + [(str(o), str(e)) for o, e in batch.cancelados]
             _lookup_documents(conn, keys, docs)
         existed = {docs[(h[0], h[1])] for h in headers if (h[0], h[1]) in docs}
+        # Documents we do not have yet (the whole first load) go straight in with COPY; the
+        # entity lock guarantees nobody else creates VE/PV documents meanwhile.
+        old_h = [h for h in headers if (h[0], h[1]) in docs]
+        new_h = [h for h in headers if (h[0], h[1]) not in docs]
         max_before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM erp_ventas")).scalar_one()
-        res_h = upsert(conn, "erp_ventas", headers, columns=VENTA_COLS, key=("origen", "erp_id"))
-        if res_h.created:
+        res_h = upsert(conn, "erp_ventas", old_h, columns=VENTA_COLS, key=("origen", "erp_id"))
+        res_h += upsert(conn, "erp_ventas", new_h, columns=VENTA_COLS, key=("origen", "erp_id"),
+                        fresh=True)
+        if new_h:
             for r in conn.execute(text(
                     "SELECT origen, erp_id, id FROM erp_ventas WHERE id > :m "
                     "AND origen IN ('VE', 'PV')"), {"m": max_before}):
                 docs[(r.origen, r.erp_id)] = r.id
-        lines, incoming = [], set()
+        old_lines, new_lines, incoming = [], [], set()
         unknown = 0
         for ln in batch.lineas:
             vid = docs.get((str(ln[0]), str(ln[1])))
@@ -369,10 +375,16 @@ def _load_ventas_batch(
             if vid is None or pid is None:
                 unknown += 1
                 continue
-            lines.append((vid, int(ln[2]), pid, ln[4], ln[5], ln[6] or 0))
-            incoming.add((vid, int(ln[2])))
-        res_l = upsert(conn, "erp_ventas_detalle", lines, columns=DETALLE_COLS,
+            linea = int(ln[2])
+            if vid in existed:
+                old_lines.append((vid, linea, pid, ln[4], ln[5], ln[6] or 0))
+                incoming.add((vid, linea))
+            else:
+                new_lines.append((vid, linea, pid, ln[4], ln[5], ln[6] or 0))
+        res_l = upsert(conn, "erp_ventas_detalle", old_lines, columns=DETALLE_COLS,
                        key=("venta_id", "linea"))
+        res_l += upsert(conn, "erp_ventas_detalle", new_lines, columns=DETALLE_COLS,
+                        key=("venta_id", "linea"), fresh=True)
         removed = _delete_stale_lines(conn, sorted(existed), incoming)
         cancel_ids = [docs.pop((str(o), str(e))) for o, e in batch.cancelados
                       if (str(o), str(e)) in docs]
