@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.jobs.rq_helpers import redis_db, redis_env, rq_worker  # noqa: F401 - the real RQ worker fixtures
+
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 TABLES = ("erp_productos", "erp_almacenes", "erp_inventario", "erp_ventas", "erp_ventas_detalle", "uploads")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.config import get_settings
 from core.db import begin, get_engine, upsert
 from core.ingest.errors import IngestError
 from core.ingest.load import list_uploads, load_preview, undo_upload
@@ -364,3 +365,22 @@ def test_store_from_file_name_matches_an_existing_almacen(ingest):
     pv, res = ingest(xlsx([["Fecha", "Clave", "Cantidad"], ["02/01/2025", "A1", 1]]), "VENTAS SUC ZAPOPAN ENE 2025.xlsx")
     assert (pv.store, pv.new_store, res.stores_created) == ("Sucursal Zapopan", False, 0)
     assert sales_lines()[0][3] == "Sucursal Zapopan"
+
+
+def test_large_file_on_a_real_rq_worker(clean_db, manager, monkeypatch, rq_worker):
+    """REDIS_URL set: the job goes to RQ's "default" queue and a separate worker process loads it."""
+    import core.ingest.service as service
+    from core.jobs import job_status
+
+    monkeypatch.setattr(service, "JOB_ROWS", 1)
+    data = xlsx(SALES_TEXT_DATES)
+    pv = preview_upload(manager, data, "VENTAS SUC CENTRO ENE 2025.xlsx")
+    job_id = start_upload(manager, pv, data)
+    deadline = time.time() + 90
+    while (status := job_status(job_id))["status"] not in ("completed", "failed") and time.time() < deadline:
+        time.sleep(0.3)
+    assert status["status"] == "completed", status
+    assert (status["queue"], status["kind"], status["progress"]) == ("default", "upload", 1.0)
+    assert status["result"]["rows_ok"] == 4
+    assert len(sales_lines()) == 4
+    assert not list((Path(get_settings().storage_dir) / "uploads" / "staging").glob("*"))
