@@ -71,33 +71,16 @@ def _text_cell(v: Any) -> str | None:
 
 
 def to_text(values: Sequence[Any]) -> pd.Series:
-    """Cells as stripped text; 123.0 becomes "123"; blanks become None (vectorised per cell type)."""
-    n = len(values)
-    types = set(map(type, values))
-    if types <= {str}:
-        return pd.Series([v.strip() or None for v in values], dtype=object)
-    arr = np.empty(n, dtype=object)
+    """Cells as stripped text; 123.0 becomes "123"; blanks become None.
+
+    Each distinct value is converted once (codes, folios, names and stores repeat a lot).
+    """
+    arr = np.empty(len(values), dtype=object)
     arr[:] = values
-    kinds = np.fromiter(map(type, values), dtype=object, count=n)
-    out = np.full(n, None, dtype=object)
-    for t in types:
-        idx = np.flatnonzero(kinds == t) if len(types) > 1 else np.arange(n)
-        vals = arr[idx]
-        if t is str:
-            out[idx] = [v.strip() or None for v in vals]
-        elif t is int:
-            out[idx] = list(map(str, vals))
-        elif t is float:
-            f = vals.astype(float)
-            whole = np.isfinite(f) & (f == np.floor(f))
-            res = np.full(len(f), None, dtype=object)
-            res[whole] = list(map(str, f[whole].astype(np.int64).tolist()))
-            frac = ~whole & ~np.isnan(f)
-            res[frac] = list(map(repr, f[frac].tolist()))
-            out[idx] = res
-        elif t is not type(None):
-            out[idx] = [_text_cell(v) for v in vals]
-    return pd.Series(out, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    # The extra last slot is what code -1 (None/NaN) picks.
+    texts = np.array([_text_cell(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(texts[codes], dtype=object)
 
 
 def to_numbers(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
