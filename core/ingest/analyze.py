@@ -258,7 +258,7 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
     pv.skipped = int(skip.sum())
     pv.rejected = [{"row": int(fila[i]), "reason": str(reasons[i])} for i in np.flatnonzero(rejected)]
     # Text stays as Python objects (no conversion to Arrow strings: nothing here needs it).
-    df = pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) == object else v
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) is np.dtype(object) else v
                        for k, v in frame.items()})
     pv.rows = df.loc[accepted].reset_index(drop=True)
     _date_range(pv, title_range)

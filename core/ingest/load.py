@@ -274,8 +274,8 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     # Built with plain Python strings: converting to Arrow strings and back costs more here.
     if by_folio:
         fol = rows["folio"].to_numpy(dtype=object)
-        part = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(fol)}
-        erp_id = np.array([f"{safe[a]}|{part[f]}" for a, f in zip(alm, fol, strict=True)], dtype=object)
+        folio_key = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(fol)}
+        erp_id = np.array([f"{safe[a]}|{folio_key[f]}" for a, f in zip(alm, fol, strict=True)], dtype=object)
         folio = np.array([str(f)[:40] for f in fol], dtype=object)
     else:
         days = fecha.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
