@@ -92,3 +92,15 @@ def history_table(rows: list[dict[str, Any]]) -> None:
           "Fecha": r["created_at"].strftime("%d/%m/%Y %H:%M") if r["created_at"] else "—"} for r in rows],
         hide_index=True, width="stretch", key="upload_history",
     )
+
+
+def upload_detail_view(detail: dict[str, Any]) -> None:
+    """Rejected rows of one upload and a download of the file as it was received."""
+    if detail["original"] is not None:
+        st.download_button("Descargar el archivo original", detail["original"], file_name=detail["filename"],
+                           key=f"download_{detail['id']}", icon=":material/download:")
+    if detail["rejected"]:
+        st.dataframe(pd.DataFrame(detail["rejected"]).rename(columns={"row": "Fila", "reason": "Motivo"}),
+                     hide_index=True, width="stretch", key=f"rejected_{detail['id']}")
+    else:
+        st.caption("Esta carga no tuvo filas rechazadas.")

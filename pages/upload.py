@@ -7,11 +7,11 @@ import logging
 import streamlit as st
 
 from app.ui import require_page
-from app.upload_ui import history_table, mapping_editor, show_preview, show_result
+from app.upload_ui import history_table, mapping_editor, show_preview, show_result, upload_detail_view
 from core import jobs
 from core.config import get_settings
 from core.ingest.errors import IngestError
-from core.ingest.load import list_uploads, undo_upload
+from core.ingest.load import list_uploads, undo_upload, upload_detail
 from core.ingest.service import preview_upload, start_upload
 from core.users import PermissionDenied
 
@@ -115,6 +115,10 @@ if error := st.session_state.pop("upload_error", None):
 st.subheader("Historial de cargas")
 history = list_uploads(user)
 history_table(history)
+if history:
+    with st.expander("Detalle de una carga: filas rechazadas y archivo original"):
+        chosen = st.selectbox("Carga", [r["id"] for r in history], key="detail_id", format_func=lambda i: f"#{i}")
+        upload_detail_view(upload_detail(user, int(chosen)))
 live = [r["id"] for r in history if r["status"] == "loaded"]
 if live:
     c1, c2 = st.columns([2, 1])

@@ -381,6 +381,20 @@ def list_uploads(user: User | None, *, limit: int = 50) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def upload_detail(user: User | None, upload_id: int) -> dict[str, Any]:
+    """One upload's row, its rejected rows and the kept original (None if the file is gone)."""
+    require(user, "upload:read")
+    with get_engine().connect() as conn:
+        row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
+    if row is None:
+        raise IngestError(f"No existe la carga #{upload_id}.")
+    out = dict(row)
+    out["rejected"] = json.loads(row["errors"]) if row["errors"] else []
+    path = Path(row["stored_path"]) if row["stored_path"] else None
+    out["original"] = path.read_bytes() if path and path.is_file() else None
+    return out
+
+
 def undo_upload(user: User | None, upload_id: int) -> str:
     """Remove every row an upload wrote, in one transaction; returns a Spanish confirmation."""
     require(user, "upload:write")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.config import get_settings
 from core.db import begin, get_engine, upsert
 from core.ingest.errors import IngestError
-from core.ingest.load import list_uploads, load_preview, undo_upload
+from core.ingest.load import list_uploads, load_preview, undo_upload, upload_detail
 from core.ingest.service import preview_upload, start_upload
 from core.models import (
     erp_almacenes,
@@ -65,8 +65,9 @@ INVENTORY_CENTRO = [
 ]
 
 
-def test_inventory_with_titles_merged_header_totals_and_footnote(ingest, counts):
-    pv, res = ingest(xlsx(INVENTORY_CENTRO, merges=["A5:B5", "C5:D5"]), "existencias.xlsx")
+def test_inventory_with_titles_merged_header_totals_and_footnote(ingest, counts, manager):
+    data = xlsx(INVENTORY_CENTRO, merges=["A5:B5", "C5:D5"])
+    pv, res = ingest(data, "existencias.xlsx")
     assert (pv.kind, pv.store, pv.store_source, pv.header_last) == ("inventory", "Centro", "título", 6)
     assert (pv.date_from, pv.date_to) == (dt.date(2025, 1, 31), dt.date(2025, 1, 31))
     assert pv.rejected == [{"row": 9, "reason": "Existencia no numérica: «abc»"}]
@@ -84,7 +85,10 @@ def test_inventory_with_titles_merged_header_totals_and_footnote(ingest, counts)
     assert {k: float(v) for k, v in mins.items()} == {"A-001": 10.0, "A-002": 5.0, "B-010": 3.0}
     assert (up["kind"], up["store"], up["rows_ok"], up["rows_rejected"], up["status"]) == ("inventory", "Centro", 3, 1, "loaded")
     assert up["sha256"] == pv.sha256 and up["user_id"] is not None
-    assert Path(up["stored_path"]).read_bytes() == xlsx(INVENTORY_CENTRO, merges=["A5:B5", "C5:D5"]) or Path(up["stored_path"]).exists()
+    assert Path(up["stored_path"]).parent == Path(get_settings().storage_dir) / "uploads"
+    detail = upload_detail(manager, res.upload_id)
+    assert detail["original"] == data
+    assert detail["rejected"] == [{"row": 9, "reason": "Existencia no numérica: «abc»"}]
     assert counts()["uploads"] == 1
 
 

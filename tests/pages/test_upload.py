@@ -54,6 +54,10 @@ def test_manager_previews_confirms_and_undoes(engine, clean_db, users):
     assert (history[0]["Archivo"], history[0]["Estado"], history[0]["Filas"]) == (
         "VENTAS SUC CENTRO ENE 2025.xlsx", "Vigente", 4)
 
+    detail = [df.value for df in at.dataframe if "Motivo" in df.value.columns][-1].to_dict("records")
+    assert detail[1] == {"Fila": 9, "Motivo": "Fecha fuera del periodo del reporte (01/01/2025 al 31/01/2025)"}
+    assert at.get("download_button")  # the original file, as received
+
     at.button(key="undo_button").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Se deshizo la carga") for s in at.success)
