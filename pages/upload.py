@@ -7,7 +7,13 @@ import logging
 import streamlit as st
 
 from app.ui import require_page
-from app.upload_ui import history_table, mapping_editor, show_preview, show_result, upload_detail_view
+from app.upload_ui import (
+    history_table,
+    mapping_editor,
+    show_preview,
+    show_result,
+    upload_detail_view,
+)
 from core import jobs
 from core.config import get_settings
 from core.ingest.errors import IngestError
