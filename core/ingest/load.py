@@ -303,9 +303,12 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
         docs["almacen_id"].tolist(), subtotal, [0.0] * len(docs), subtotal, ["N"] * len(docs),
         [upload_id] * len(docs), strict=True,
     ))
-    doc_res = upsert(conn, "erp_ventas", doc_rows, key=["origen", "erp_id"], columns=[
-        "origen", "erp_id", "tipo", "folio", "fecha", "cliente_nombre", "almacen_id",
-        "subtotal", "iva", "total", "estatus", "upload_id"])
+    doc_cols = ["origen", "erp_id", "tipo", "folio", "fecha", "cliente_nombre", "almacen_id",
+                "subtotal", "iva", "total", "estatus", "upload_id"]
+    doc_res = UpsertResult()
+    for fresh in (True, False):  # documents not seen before go straight in
+        part_docs = [d for d in doc_rows if (d[1] not in before) == fresh]
+        doc_res += upsert(conn, "erp_ventas", part_docs, key=["origen", "erp_id"], columns=doc_cols, fresh=fresh)
     note(0.4, "Escribiendo líneas de venta")
     venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
     linea = grouped.cumcount().to_numpy() + 1
