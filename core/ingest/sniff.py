@@ -100,7 +100,7 @@ def _sniff_ole(data: bytes) -> Sniffed:
         )
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
         return Sniffed("xls")
-    raise IngestError("El archivo es un documento de Office pero no un libro de Excel.")
+    raise IngestError("El archivo es un documento de Office que no contiene un libro de Excel (o está dañado).")
 
 
 def _decode_probe(data: bytes) -> tuple[str, str]:
