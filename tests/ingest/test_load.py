@@ -388,3 +388,20 @@ def test_large_file_on_a_real_rq_worker(clean_db, manager, monkeypatch, rq_worke
     assert status["result"]["rows_ok"] == 4
     assert len(sales_lines()) == 4
     assert not list((Path(get_settings().storage_dir) / "uploads" / "staging").glob("*"))
+
+
+def test_blank_columns_and_rows_between_data(ingest):
+    rows = [
+        [None, None, None, None, None, None],
+        [None, "Inventario físico", None, None, None, None],
+        [None, "Almacén:", "Bodega Norte", None, None, None],
+        [None, None, None, None, None, None],
+        [None, "Clave", None, "Descripción", None, "Existencia"],
+        [None, "N-1", None, "Cable", None, 12],
+        [None, None, None, None, None, None],
+        [None, "N-2", None, "Foco", None, "3.5"],
+    ]
+    pv, res = ingest(xlsx(rows), "conteo.xlsx")
+    assert (pv.header_last, pv.store, pv.skipped) == (5, "Bodega Norte", 1)
+    assert pv.mapping == {"codigo": 1, "descripcion": 3, "existencia": 5}
+    assert stock() == {("Bodega Norte", "N-1"): 12.0, ("Bodega Norte", "N-2"): 3.5}
