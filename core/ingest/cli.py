@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="ARCHIVO", help="archivo .xlsx, .xlsm, .xls o .csv")
     p.add_argument("--kind", choices=("inventory", "sales"), default=None,
                    help="forzar el tipo: inventario o ventas (predeterminado: detectarlo)")
-    p.add_argument("--store", default=None, help="sucursal / almacén (predeterminado: detectarla)")
+    p.add_argument("--store", default=None, metavar="NOMBRE", help="sucursal / almacén (predeterminado: detectarla)")
     p.add_argument("--unknown", choices=("create", "skip"), default="create",
                    help="claves que no están en el catálogo: crearlas (origen excel) u omitirlas")
     p.add_argument("--dry-run", action="store_true", help="solo la vista previa; no carga nada")
