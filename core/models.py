@@ -125,9 +125,10 @@ erp_ventas = Table(
     Column("tipo", String(2)),
     Column("folio", String(40)),
     Column("fecha", DateTime, nullable=False),
-    Column("cliente_id", Integer, ForeignKey("erp_clientes.id", ondelete="SET NULL")),
+    # No foreign keys on cliente_id/almacen_id (migration 0003): see erp_ventas_detalle.
+    Column("cliente_id", Integer),  # -> erp_clientes.id
     Column("cliente_nombre", String(255)),
-    Column("almacen_id", Integer, ForeignKey("erp_almacenes.id", ondelete="SET NULL")),
+    Column("almacen_id", Integer),  # -> erp_almacenes.id
     Column("subtotal", Money, nullable=False, server_default="0"),
     Column("iva", Money, nullable=False, server_default="0"),
     Column("total", Money, nullable=False, server_default="0"),
@@ -146,9 +147,12 @@ erp_ventas = Table(
 erp_ventas_detalle = Table(
     "erp_ventas_detalle", metadata,
     Column("id", Integer, primary_key=True),
-    Column("venta_id", Integer, ForeignKey("erp_ventas.id", ondelete="CASCADE"), nullable=False),
+    # No foreign keys on this fact table (migration 0003): their per-row checks cost more than the
+    # load itself. Loaders resolve the ids in the same transaction and delete lines before documents;
+    # products, customers and almacenes are inactivated, never deleted.
+    Column("venta_id", Integer, nullable=False),  # -> erp_ventas.id
     Column("linea", Integer, nullable=False),
-    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
+    Column("producto_id", Integer, nullable=False),  # -> erp_productos.id
     Column("cantidad", Quantity, nullable=False),
     Column("precio_unitario", UnitPrice),
     Column("importe", Money, nullable=False),
