@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -120,21 +121,25 @@ def upsert(
     """
     if not rows:
         return UpsertResult()
-    key_idx = [columns.index(k) for k in key]
-    unique = {tuple(r[i] for i in key_idx): r for r in rows}
-    rows = list(unique.values())
     tbl = metadata.tables[table]
     stamps = [c for c in ("updated_at", "last_synced_at") if c in tbl.c and c not in columns]
     if fresh:
-        return _insert_fresh(conn, table, rows, columns, stamps)
+        return _insert_fresh(conn, table, rows, columns, key, stamps)
+    key_idx = [columns.index(k) for k in key]
+    unique = {tuple(r[i] for i in key_idx): r for r in rows}
+    rows = list(unique.values())
     if conn.dialect.name == "postgresql":
         return _upsert_postgresql(conn, table, rows, columns, key, stamps)
     return _upsert_sqlite(conn, table, rows, columns, key, stamps)
 
 
-def _insert_fresh(conn: Connection, table: str, rows: list, columns: Sequence[str],
-                  stamps: Sequence[str]) -> UpsertResult:
+def _insert_fresh(conn: Connection, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str],
+                  key: Sequence[str], stamps: Sequence[str]) -> UpsertResult:
     """Rows whose keys cannot exist yet: COPY straight into the table (PostgreSQL) or INSERT (SQLite)."""
+    # Same "last row wins" rule as upsert, checked in C first: bulk callers rarely repeat a key.
+    getter = itemgetter(*[columns.index(k) for k in key])
+    if len(set(map(getter, rows))) != len(rows):
+        rows = list({getter(r): r for r in rows}.values())
     cols = [*columns, *stamps]
     if stamps:
         now = datetime.now()
@@ -255,6 +260,20 @@ def data_versions_now(url: str | None = None) -> dict[str, int]:
     """Current version of every data domain; pages key their caches on these."""
     with get_engine(url).connect() as conn:
         return {d: v for d, v in conn.execute(select(data_versions.c.domain, data_versions.c.version))}
+
+
+def describe_error(exc: BaseException) -> str | None:
+    """A Spanish sentence for a database failure, or None when ``exc`` is not one."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        log.info("database unreachable: %s", exc)
+        return ("No se pudo conectar con la base de datos: revise DATABASE_URL y que el servidor "
+                "esté en línea.")
+    if isinstance(exc, DBAPIError):
+        log.info("database error: %s", exc)
+        return "La base de datos rechazó la operación; el detalle quedó en el registro."
+    return None
 
 
 def ping(url: str | None = None) -> None:

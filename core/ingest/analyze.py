@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,7 @@ def _analyze(
     chosen = kind or detect_kind(cols)
     titles = rows[: guess.first]
     data_rows, first_data = rows[guess.last + 1 :], guess.last + 2
-    del rows  # the grid built from data_rows is all that is needed from here on
+    del rows  # only the data rows are needed from here on
     pv = Preview(
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -180,31 +181,26 @@ def _store_context(pv: Preview, override: str | None, titles: list, sheet: str, 
             return
 
 
-def _grid(rows: list[list[Any]]) -> np.ndarray:
-    """The data rows as a 2-D object array (short rows padded with "") for column slicing."""
-    if not rows:
-        return np.empty((0, 0), dtype=object)
+def _rectangular(rows: list[list[Any]]) -> list[list[Any]]:
+    """Pad short rows with "" (CSV and HTML rows may be ragged; workbook rows never are)."""
     widths = set(map(len, rows))
-    if len(widths) > 1:
-        width = max(widths)
-        rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
-    grid = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
-    grid[:] = rows
-    return grid
+    if len(widths) <= 1:
+        return rows
+    width = max(widths)
+    return [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
 
 
-def _col(grid: np.ndarray, idx: int | None) -> list[Any]:
-    """One column of the data grid ("" beyond its width)."""
-    if idx is None or idx >= grid.shape[1]:
-        return [""] * grid.shape[0]
-    return grid[:, idx].tolist()
+def _col(rows: list[list[Any]], idx: int | None) -> list[Any]:
+    """One column of the (rectangular) data rows; "" beyond their width."""
+    if idx is None or not rows or idx >= len(rows[0]):
+        return [""] * len(rows)
+    return list(map(itemgetter(idx), rows))
 
 
 def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_range: tuple) -> None:
     """Clean every data row and split them into accepted rows, rejects and skipped lines."""
     n = len(raw_rows)
-    data = _grid(raw_rows)
-    raw_rows.clear()  # the caller's list: its cells now live in the grid only
+    data = _rectangular(raw_rows)
     m = pv.mapping
     fila = np.arange(first_row, first_row + n)
     codes = to_text(_col(data, m.get("codigo")))
@@ -297,7 +293,7 @@ def _ffill(values: np.ndarray) -> np.ndarray:
     return pd.Series(values, dtype=object).ffill().to_numpy()
 
 
-def _sales(pv: Preview, data: np.ndarray, frame: dict, numbers: dict, reasons: np.ndarray, has_code: np.ndarray) -> np.ndarray:
+def _sales(pv: Preview, data: list[list[Any]], frame: dict, numbers: dict, reasons: np.ndarray, has_code: np.ndarray) -> np.ndarray:
     """Dates, quantities, amounts and prices of sales lines; returns rows that carry a value."""
     n = len(data)
     raw_dates = _col(data, pv.mapping["fecha"])
