@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import plotly.express as px
 import streamlit as st
@@ -26,6 +26,11 @@ def number(value: float) -> str:
 def fecha(value: date) -> str:
     """dd/mm/aaaa."""
     return value.strftime("%d/%m/%Y")
+
+
+def fecha_hora(value: datetime) -> str:
+    """dd/mm/aaaa HH:MM."""
+    return value.strftime("%d/%m/%Y %H:%M")
 
 
 def pct_change(current: float, previous: float) -> str | None:

@@ -10,9 +10,10 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 COMMAND_MODULES = (
     "core.admin_cli",
@@ -30,10 +31,33 @@ def emit_json(payload: dict[str, Any]) -> None:
     print(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+_ARGPARSE_SPANISH = (
+    (re.compile(r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)"), r"\1: opción no válida \2 (use una de: \3)"),
+    (re.compile(r"the following arguments are required: (.+)"), r"faltan argumentos: \1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"argumentos no reconocidos: \1"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"), r"\1: valor no válido \3"),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1: falta su valor"),
+)
+
+
+class SpanishArgumentParser(argparse.ArgumentParser):
+    """Usage errors as one Spanish line (and the JSON line with --json), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, spanish in _ARGPARSE_SPANISH:
+            message = pattern.sub(spanish, message)
+        line = f"Uso incorrecto: {message}. Vea «{self.prog} --help»."
+        print(line, file=sys.stderr)
+        if "--json" in sys.argv:
+            emit_json({"status": "failed", "message": line})
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description="DevCompras: tareas de operación")
+    parser = SpanishArgumentParser(prog="python -m core", description="DevCompras: tareas de operación")
     parser.add_argument("-v", "--verbose", action="store_true", help="mostrar el registro detallado")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMANDO",
+                                       parser_class=SpanishArgumentParser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
@@ -58,9 +82,12 @@ def _spanish(exc: Exception) -> str:
     from pydantic import ValidationError
 
     from core.config import describe_settings_error
+    from core.db import describe_error
 
     if isinstance(exc, ValidationError):
         return describe_settings_error(exc)
+    if spanish := describe_error(exc):
+        return spanish
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

@@ -12,7 +12,8 @@ def _status(check) -> str:
     try:
         detail = check()
     except Exception as exc:  # noqa: BLE001 - health reports every failure as text
-        return f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        text = db.describe_error(exc) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return f"error: {text}"
     return "ok" if not detail else f"ok ({detail})"
 
 

@@ -197,13 +197,17 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 
 def ensure_bootstrap_accounts() -> None:
-    """The first admin from settings; in demo mode, one demo account per role."""
+    """In demo mode, one listed demo account per role; otherwise the first admin from settings.
+
+    Demo mode creates no settings admin: an account with a well-known default password that the
+    login page does not list would be a back door.
+    """
     settings = get_settings()
     with db.begin() as conn:
-        if conn.execute(select(func.count()).select_from(users)).scalar_one() == 0:
-            _insert_user(conn, email=settings.admin_email, name="Administrador", role="admin",
-                         password=settings.admin_password)
         if settings.demo_mode:
             for role, (email, name) in DEMO_ACCOUNTS.items():
                 if not conn.execute(select(users.c.id).where(users.c.email == email)).first():
                     _insert_user(conn, email=email, name=name, role=role, password=DEMO_PASSWORD)
+        elif conn.execute(select(func.count()).select_from(users)).scalar_one() == 0:
+            _insert_user(conn, email=settings.admin_email, name="Administrador", role="admin",
+                         password=settings.admin_password)

@@ -14,7 +14,8 @@ with st.expander("Crear usuario", icon=":material/person_add:"), st.form("nuevo_
     c1, c2 = st.columns(2)
     nombre = c1.text_input("Nombre", key="nu_nombre")
     correo = c2.text_input("Correo electrónico", key="nu_correo")
-    rol = c1.selectbox("Rol", core_users.ROLES, format_func=core_users.ROLE_LABELS.get, key="nu_rol")
+    rol = c1.selectbox("Rol", core_users.ROLES, index=core_users.ROLES.index("viewer"),
+                       format_func=core_users.ROLE_LABELS.get, key="nu_rol")
     clave = c2.text_input("Contraseña inicial", type="password", key="nu_clave")
     if st.form_submit_button("Crear", type="primary"):
         try:
@@ -27,9 +28,13 @@ with st.expander("Crear usuario", icon=":material/person_add:"), st.form("nuevo_
 cuentas = core_users.list_users(admin)
 st.dataframe(
     [{"Correo": c["email"], "Nombre": c["name"], "Rol": core_users.ROLE_LABELS[c["role"]],
-      "Activa": c["active"], "Último acceso": c["last_login_at"]} for c in cuentas],
+      "Activa": c["active"],
+      "Último acceso": ui.fecha_hora(c["last_login_at"]) if c["last_login_at"] else "Nunca"}
+     for c in cuentas],
     hide_index=True, width="stretch",
 )
+if aviso := st.session_state.pop("usuarios_aviso", None):
+    st.success(aviso)
 
 st.subheader("Cambiar rol o desactivar")
 por_correo = {c["email"]: c for c in cuentas}
@@ -37,14 +42,16 @@ correo = st.selectbox("Cuenta", list(por_correo), key="edit_cuenta")
 if correo:
     cuenta = por_correo[correo]
     c1, c2 = st.columns(2)
+    # Keys carry the account id: a widget keyed only by name would keep the previous
+    # account's values and save them onto the newly selected one.
     nuevo_rol = c1.selectbox("Rol", core_users.ROLES, index=core_users.ROLES.index(cuenta["role"]),
-                             format_func=core_users.ROLE_LABELS.get, key="edit_rol")
-    activa = c2.toggle("Cuenta activa", value=cuenta["active"], key="edit_activa")
+                             format_func=core_users.ROLE_LABELS.get, key=f"edit_rol_{cuenta['id']}")
+    activa = c2.toggle("Cuenta activa", value=cuenta["active"], key=f"edit_activa_{cuenta['id']}")
     if st.button("Guardar cambios", key="edit_guardar"):
         try:
             core_users.update_user(admin, cuenta["id"], role=nuevo_rol, active=activa)
         except (core_users.UserError, core_users.PermissionDenied) as exc:
             st.error(str(exc))
         else:
-            st.success("Cambios guardados.")
+            st.session_state["usuarios_aviso"] = f"Cambios guardados para {correo}."
             st.rerun()

@@ -241,6 +241,10 @@ def _summary(reports: dict[str, EntityReport]) -> SyncReport:
 
 
 def _first_line(exc: Exception) -> str:
+    from core.db import describe_error
+
+    if spanish := describe_error(exc):
+        return spanish
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

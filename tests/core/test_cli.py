@@ -66,3 +66,23 @@ def test_production_placeholders_refused_in_one_spanish_line(scratch_env):
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "COOKIE_KEY" in lines[0] and "ADMIN_PASSWORD" in lines[0]
+
+
+def test_usage_errors_are_one_spanish_line_and_json_with_json():
+    done = run_cli("sync", "--entity", "foo", "--json")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "Uso incorrecto: --entity: opción no válida 'foo' (use una de: 'productos', 'inventario', "
+        "'clientes', 'ventas'). Vea «python -m core sync --help»."]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "failed"
+    missing = run_cli()
+    assert missing.returncode == 2 and "faltan argumentos: COMANDO" in missing.stderr
+
+
+def test_database_down_is_reported_in_spanish_without_driver_text():
+    done = run_cli("sync", "--json", env={"DATABASE_URL": "postgresql+psycopg://nadie@127.0.0.1:1/x"})
+    assert done.returncode == 1
+    message = json.loads(done.stdout.strip().splitlines()[-1])["message"]
+    assert message == ("No se pudo conectar con la base de datos: revise DATABASE_URL y que el "
+                       "servidor esté en línea.")
+    assert done.stderr.strip().splitlines() == [message]

@@ -97,3 +97,12 @@ def test_admin_changes_role_and_deactivates(users):
 def test_admin_cannot_demote_themself(users):
     with pytest.raises(UserError, match="No puedes"):
         core_users.update_user(users["admin"], users["admin"].id, role="viewer")
+
+
+def test_bootstrap_in_demo_mode_creates_only_the_listed_demo_accounts(engine):
+    from core.setup import init_db
+
+    init_db()
+    for email, _name in core_users.DEMO_ACCOUNTS.values():
+        assert core_users.get_user(email) is not None
+    assert core_users.get_user("admin@devcompras.mx") is None

@@ -15,11 +15,29 @@ def test_admin_creates_a_user_and_changes_the_role(demo_data, users):
     assert [s.value for s in at.success] == ["Cuenta creada para nora@pruebas.devcompras.mx."]
     assert core_users.get_user("nora@pruebas.devcompras.mx").role == "user"
 
+    nora = core_users.get_user("nora@pruebas.devcompras.mx")
     at.selectbox(key="edit_cuenta").select("nora@pruebas.devcompras.mx").run()
-    at.selectbox(key="edit_rol").select("manager")
-    at.toggle(key="edit_activa").set_value(False)
+    at.selectbox(key=f"edit_rol_{nora.id}").select("manager")
+    at.toggle(key=f"edit_activa_{nora.id}").set_value(False)
     at.button(key="edit_guardar").click().run()
+    assert [s.value for s in at.success] == ["Cambios guardados para nora@pruebas.devcompras.mx."]
     assert core_users.get_user("nora@pruebas.devcompras.mx") is None  # deactivated
+
+
+def test_switching_account_shows_its_own_role_and_saving_changes_nothing(demo_data, users):
+    """The form must not carry one account's role over to the next one selected."""
+    at = goto(login(users["admin"].email), "admin.py")
+    at.selectbox(key="edit_cuenta").select(users["manager"].email).run()
+    at.selectbox(key="edit_cuenta").select(users["user"].email).run()
+    assert at.selectbox(key=f"edit_rol_{users['user'].id}").value == "user"
+    at.button(key="edit_guardar").click().run()
+    assert core_users.get_user(users["user"].email).role == "user"
+    assert core_users.get_user(users["manager"].email).role == "manager"
+
+
+def test_new_user_form_defaults_to_the_least_privileged_role(demo_data, users):
+    at = goto(login(users["admin"].email), "admin.py")
+    assert at.selectbox(key="nu_rol").value == "viewer"
 
 
 def test_admin_form_shows_validation_in_spanish(demo_data, users):
