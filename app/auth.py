@@ -62,7 +62,7 @@ def login_gate() -> core_users.User | None:
 
 def _login_page() -> None:
     st.title("DevCompras")
-    st.caption("Análisis de compras e inventario para tu ERP Microsip")
+    st.caption("Análisis de compras e inventario para su ERP Microsip")
     entrar, registrar = st.tabs(["Entrar", "Crear cuenta"])
     with entrar, st.form("login", clear_on_submit=False):
         email = st.text_input("Correo electrónico", key="login_email")
@@ -85,7 +85,7 @@ def _login_page() -> None:
             except core_users.UserError as exc:
                 st.error(str(exc))
             else:
-                st.success("Cuenta creada. Ya puedes entrar con tu correo y contraseña.")
+                st.success("Cuenta creada. Ya puede entrar con su correo y contraseña.")
     if get_settings().demo_mode:
         _demo_accounts()
 

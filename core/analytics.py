@@ -108,13 +108,28 @@ def _bucket(conn: Connection, grain: Literal["day", "week"]) -> ColumnElement[An
 
 
 def sales_over_time(conn: Connection, f: DashboardFilter, grain: Literal["day", "week"]) -> list[dict]:
+    """Sales per day or per week (weeks start on Monday); periods without sales are zeros.
+
+    ``parcial`` marks a first or last week that the filter's range cuts, so a chart can say why
+    it dips.
+    """
     bucket = _bucket(conn, grain).label("periodo")
-    rows = conn.execute(
-        select(bucket, func.sum(D.c.importe).label("importe"), func.sum(D.c.cantidad).label("unidades"))
-        .select_from(_lines()).where(*_sales_conditions(f)).group_by(bucket).order_by(bucket)
-    ).mappings()
-    return [{"periodo": _as_date(r["periodo"]), "importe": float(r["importe"]),
-             "unidades": float(r["unidades"])} for r in rows]
+    found = {
+        _as_date(r["periodo"]): r for r in conn.execute(
+            select(bucket, func.sum(D.c.importe).label("importe"), func.sum(D.c.cantidad).label("unidades"))
+            .select_from(_lines()).where(*_sales_conditions(f)).group_by(bucket)
+        ).mappings()
+    }
+    step = timedelta(days=1 if grain == "day" else 7)
+    period = f.start if grain == "day" else f.start - timedelta(days=f.start.weekday())
+    series = []
+    while period <= f.end:
+        row = found.get(period)
+        partial = grain == "week" and (period < f.start or period + timedelta(days=6) > f.end)
+        series.append({"periodo": period, "importe": float(row["importe"]) if row else 0.0,
+                       "unidades": float(row["unidades"]) if row else 0.0, "parcial": partial})
+        period += step
+    return series
 
 
 def top_products(conn: Connection, f: DashboardFilter, limit: int = 10) -> list[dict]:
@@ -148,6 +163,8 @@ def sales_by_categoria(conn: Connection, f: DashboardFilter) -> list[dict]:
 
 
 def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 

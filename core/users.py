@@ -151,7 +151,7 @@ def update_user(actor: User, user_id: int, *, role: str | None = None, active: b
     if active is not None:
         values["active"] = active
     if user_id == actor.id and (values.get("role", "admin") != "admin" or values.get("active") is False):
-        raise UserError("No puedes quitarte el rol de administrador ni desactivar tu propia cuenta.")
+        raise UserError("No puede quitarse el rol de administrador ni desactivar su propia cuenta.")
     if not values:
         return
     with db.begin() as conn:
@@ -173,11 +173,11 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
             _check_password(password, _DUMMY_HASH)  # same cost as a real check: no user enumeration
             raise wrong
         if not row.active:
-            raise LoginRefused("La cuenta está desactivada. Pide ayuda a un administrador.")
+            raise LoginRefused("La cuenta está desactivada. Pida ayuda a un administrador.")
         if row.locked_until and row.locked_until > now:
             minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
             raise LoginRefused(f"Cuenta bloqueada por demasiados intentos fallidos. "
-                               f"Intenta de nuevo en {minutes} min.")
+                               f"Intente de nuevo en {minutes} min.")
         if not _check_password(password or "", row.password_hash):
             in_window = row.first_failed_at and now - row.first_failed_at < LOCK_WINDOW
             failed = (row.failed_logins + 1) if in_window else 1

@@ -17,7 +17,8 @@ options = data.dashboard_options(user, user.role, data.versions("catalog", "stoc
 end_default = options["ultima_venta"] or date.today()
 col_fecha, col_alm, col_cat = st.columns([2, 1, 1])
 rango = col_fecha.date_input("Periodo", value=(end_default - timedelta(days=29), end_default),
-                             format="DD/MM/YYYY", key="dash_rango")
+                             min_value=options["primera_venta"] or date(2000, 1, 1),
+                             max_value=max(end_default, date.today()), format="DD/MM/YYYY", key="dash_rango")
 almacenes = {a["nombre"]: a["id"] for a in options["almacenes"]}
 almacen = col_alm.selectbox("Almacén", ["Todos", *almacenes], key="dash_almacen")
 categoria = col_cat.selectbox("Categoría", ["Todas", *options["categorias"]], key="dash_categoria")
@@ -33,21 +34,29 @@ v, prev = d.ventas, d.ventas_anterior
 k = st.columns(3) + st.columns(3)
 k[0].metric("Ventas", ui.money(v.importe), ui.pct_change(v.importe, prev.importe),
             help="Importe neto antes de IVA; las devoluciones restan.")
-k[1].metric("Unidades", ui.number(v.unidades), ui.pct_change(v.unidades, prev.unidades))
+k[1].metric("Unidades", ui.number(v.unidades), ui.pct_change(v.unidades, prev.unidades),
+            help="Suma de cantidades en la unidad de venta de cada producto (piezas, kilos, litros…).")
 k[2].metric("Ticket promedio", ui.money(v.ticket_promedio),
             ui.pct_change(v.ticket_promedio, prev.ticket_promedio),
             help="Importe promedio por documento de venta (sin devoluciones).")
 k[3].metric("Documentos", ui.number(v.documentos), ui.pct_change(v.documentos, prev.documentos))
 k[4].metric("Productos bajo mínimo", ui.number(d.bajo_minimo),
-            help="Productos activos con existencia menor a su mínimo en algún almacén.")
-k[5].metric("Valor del inventario", ui.money(d.valor_inventario), help="Existencia positiva × costo.")
-st.caption(f"Comparado con {ui.fecha(f.previous().start)} – {ui.fecha(f.previous().end)}.")
+            help="Hoy: productos activos con existencia menor a su mínimo en algún almacén.")
+k[5].metric("Valor del inventario", ui.money(d.valor_inventario), help="Hoy: existencia positiva × costo.")
+st.caption(f"Ventas comparadas con {ui.fecha(f.previous().start)} – {ui.fecha(f.previous().end)}; "
+           "bajo mínimo y valor del inventario son de hoy.")
 
 grano = st.segmented_control("Ventas por", ["Día", "Semana"], default="Día", key="dash_grano")
 serie = d.por_semana if grano == "Semana" else d.por_dia
-if serie:
-    fig = px.area(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
-                  labels={"periodo": "", "importe": "Ventas ($)"})
+if any(p["importe"] for p in serie):
+    if grano == "Semana":
+        for p in serie:
+            p["semana"] = "Incompleta en el periodo" if p["parcial"] else "Completa"
+        fig = px.bar(serie, x="periodo", y="importe", color="semana", color_discrete_sequence=ui.COLORS,
+                     labels={"periodo": "Semana del", "importe": "Ventas ($)", "semana": ""})
+    else:
+        fig = px.bar(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
+                     labels={"periodo": "", "importe": "Ventas ($)"})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=300)
     fig.update_xaxes(tickformat="%d/%m")
     st.plotly_chart(fig, width="stretch")

@@ -95,7 +95,7 @@ def test_admin_changes_role_and_deactivates(users):
 
 
 def test_admin_cannot_demote_themself(users):
-    with pytest.raises(UserError, match="No puedes"):
+    with pytest.raises(UserError, match="No puede quitarse"):
         core_users.update_user(users["admin"], users["admin"].id, role="viewer")
 
 
