@@ -267,14 +267,14 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
     alm = rows["almacen"].to_numpy(dtype=object)
     keys = {a: store_key(str(a)) for a in pd.unique(alm)}
-    safe = {a: _SAFE_KEY.sub("-", k)[:18] for a, k in keys.items()}
+    safe = {a: _SAFE_KEY.sub("-", k)[:30] for a, k in keys.items()}  # erp_id is String(80)
     fecha = pd.to_datetime(rows["fecha"])
     by_folio = "folio" in rows and bool(rows["folio"].notna().all())
     # Deterministic document id: the same file (or a corrected one) maps to the same documents.
     # Built with plain Python strings: converting to Arrow strings and back costs more here.
     if by_folio:
         fol = rows["folio"].to_numpy(dtype=object)
-        folio_key = {f: _SAFE_KEY.sub("-", str(f))[:60] for f in pd.unique(fol)}
+        folio_key = {f: _SAFE_KEY.sub("-", str(f))[:49] for f in pd.unique(fol)}
         erp_id = np.array([f"{safe[a]}|{folio_key[f]}" for a, f in zip(alm, fol, strict=True)], dtype=object)
         folio = np.array([str(f)[:40] for f in fol], dtype=object)
     else:
@@ -294,7 +294,9 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
                        folio=("folio", "first"), almacen_id=("almacen_id", "first"), cliente=("cliente", "first"))
     if not by_folio:
         docs["fecha"] = docs["fecha"].dt.normalize()
-    before = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
+    # Only this file's stores can hold its documents (their ids start with the store key).
+    before = id_map(conn, "erp_ventas", "erp_id", where=(erp_ventas.c.origen == "EXCEL")
+                    & erp_ventas.c.almacen_id.in_(sorted(set(alm_ids.values()))))
     subtotal = _num_list(docs["subtotal"], 2)
     doc_rows = list(zip(
         ["EXCEL"] * len(docs), docs.index.tolist(), np.where(docs["neg"], "D", "V").tolist(),
@@ -310,7 +312,8 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
         part_docs = [d for d in doc_rows if (d[1] not in before) == fresh]
         doc_res += upsert(conn, "erp_ventas", part_docs, key=["origen", "erp_id"], columns=doc_cols, fresh=fresh)
     note(0.4, "Escribiendo líneas de venta")
-    venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.origen == "EXCEL")
+    # Every document of this file now carries this upload's id (new or updated alike).
+    venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.upload_id == upload_id)
     linea = grouped.cumcount().to_numpy() + 1
     venta_col = frame["erp_id"].map(_lookup(venta_ids)).to_numpy()
     prod_col = rows["codigo"].map(_lookup(prods)).to_numpy()
