@@ -88,3 +88,11 @@ def login_in_browser(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Contraseña").first.fill(password)
     page.get_by_role("button", name="Entrar").click()
     page.get_by_role("button", name="Cerrar sesión").wait_for()
+
+
+def dashboard_kpis(page) -> dict[str, str]:
+    """The dashboard's metric values by label, as the browser shows them."""
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    values = page.get_by_test_id("stMetricValue").all_inner_texts()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}

@@ -6,22 +6,15 @@ import pytest
 
 from app.ui import money, number
 from core import analytics
-from tests.browser.conftest import login_in_browser
+from tests.browser.conftest import dashboard_kpis, login_in_browser
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _kpis(page) -> dict[str, str]:
-    page.get_by_test_id("stMetricValue").first.wait_for()
-    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    values = page.get_by_test_id("stMetricValue").all_inner_texts()
-    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
-
-
 def test_login_shows_dashboard_kpis_and_cookie_keeps_session(demo_data, live_app, page, users):
     login_in_browser(page, live_app, users["viewer"].email, TEST_PASSWORD)
-    shown = _kpis(page)
+    shown = dashboard_kpis(page)
     options = analytics.filter_options(users["viewer"])
     end = options["ultima_venta"]
     f = analytics.DashboardFilter(end - timedelta(days=29), end)
@@ -38,7 +31,7 @@ def test_login_shows_dashboard_kpis_and_cookie_keeps_session(demo_data, live_app
 
     page.reload()
     page.get_by_role("button", name="Cerrar sesión").wait_for()
-    assert _kpis(page)["Ventas"] == money(d.ventas.importe)
+    assert dashboard_kpis(page)["Ventas"] == money(d.ventas.importe)
 
 
 def test_wrong_password_in_browser(demo_data, live_app, page):

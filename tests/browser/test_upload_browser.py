@@ -9,18 +9,11 @@ import pytest
 from app.ui import money
 from core import analytics
 from core.ingest.load import list_uploads, undo_upload
-from tests.browser.conftest import login_in_browser
+from tests.browser.conftest import dashboard_kpis, login_in_browser
 from tests.conftest import TEST_PASSWORD
 from tests.ingest.conftest import xlsx
 
 pytestmark = pytest.mark.browser
-
-
-def _kpis(page) -> dict[str, str]:
-    page.get_by_test_id("stMetricValue").first.wait_for()
-    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    values = page.get_by_test_id("stMetricValue").all_inner_texts()
-    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
 
 
 def _ventas(user) -> float:
@@ -43,14 +36,14 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     ]))
 
     login_in_browser(page, live_app, manager.email, TEST_PASSWORD)
-    ventas_before = _kpis(page)["Ventas"]
+    ventas_before = dashboard_kpis(page)["Ventas"]
     assert ventas_before == money(before)
 
     page.get_by_role("link", name="Cargar archivos").click()
     page.get_by_role("heading", name="Cargar inventario o ventas").wait_for()
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("heading", name="Vista previa").wait_for()
-    kpis = _kpis(page)
+    kpis = dashboard_kpis(page)
     assert (kpis["Filas listas"], kpis["Filas rechazadas"], kpis["Importe total"]) == ("1", "0", "$12,345.67")
     page.get_by_text("Producto de prueba del navegador").first.wait_for(state="attached")  # canvas grid cell
     page.get_by_role("button", name="Confirmar y cargar").click()
@@ -64,7 +57,7 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
         page.wait_for_function(
             "([want]) => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
             ".some(e => e.innerText.trim() === want)", arg=[money(after)])
-        assert _kpis(page)["Ventas"] == money(after) != ventas_before
+        assert dashboard_kpis(page)["Ventas"] == money(after) != ventas_before
     finally:
         # Leave the shared session database as the other browser tests expect it.
         for row in list_uploads(manager):
