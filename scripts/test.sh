@@ -17,8 +17,9 @@ bash scripts/install_firebird.sh
 pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
 redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 
-echo "== estilo"
+echo "== estilo y tipos"
 python -m ruff check .
+python -m mypy
 
 echo "== pruebas sobre SQLite"
 DEVCOMPRAS_TEST_DB=sqlite python -m pytest -q "$@"
