@@ -235,6 +235,21 @@ uploads = Table(
     Index("idx_uploads_sha256", "sha256"),
 )
 
+# What an inventory upload overwrote, written in the load's transaction: undoing (or replacing)
+# the upload puts these rows back instead of deleting stock the ERP or an earlier upload owned.
+upload_stock_snapshots = Table(
+    "upload_stock_snapshots", metadata,
+    Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True),
+    Column("producto_id", Integer, primary_key=True),
+    Column("almacen_id", Integer, primary_key=True),
+    Column("existed", Boolean, nullable=False),  # false: the upload created the row
+    Column("stock_actual", Quantity),
+    Column("stock_minimo", Quantity),
+    Column("punto_reorden", Quantity),
+    Column("stock_maximo", Quantity),
+    Column("prev_upload_id", Integer),  # the row's upload_id before (NULL = the ERP's)
+)
+
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True),

@@ -20,10 +20,10 @@ from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upser
 from core.ingest.context import store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
+from core.ingest.stock_undo import restore_stock, snapshot_stock
 from core.ingest.util import paused_gc
 from core.models import (
     erp_almacenes,
-    erp_inventario,
     erp_ventas,
     erp_ventas_detalle,
     uploads,
@@ -256,6 +256,8 @@ def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: d
             values = _num_list(rows[f], 5)
             cols[f] = [0.0 if v is None else v for v in values] if f == "stock_minimo" else values
     cols["upload_id"] = [upload_id] * len(rows)
+    # What these rows held before (the ERP's stock, an earlier upload's), for undo and replace.
+    snapshot_stock(conn, upload_id, zip(cols["producto_id"], alm, strict=True))
     tuples = list(zip(*cols.values(), strict=True))
     return upsert(conn, "erp_inventario", tuples, columns=list(cols), key=["producto_id", "almacen_id"])
 
@@ -359,11 +361,11 @@ def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]
 
 
 def _delete_rows(conn: Connection, upload_id: int) -> None:
-    """Remove what an upload wrote (sales documents with their lines, or its stock rows)."""
+    """Remove what an upload wrote: sales documents with their lines; stock rows restored or removed."""
     docs = select(erp_ventas.c.id).where(erp_ventas.c.upload_id == upload_id).scalar_subquery()
     conn.execute(delete(erp_ventas_detalle).where(erp_ventas_detalle.c.venta_id.in_(docs)))
     conn.execute(delete(erp_ventas).where(erp_ventas.c.upload_id == upload_id))
-    conn.execute(delete(erp_inventario).where(erp_inventario.c.upload_id == upload_id))
+    restore_stock(conn, upload_id)  # stock rows go back to what they held before the upload
 
 
 def _store_original(pv: Preview, data: bytes, upload_id: int) -> Path:
@@ -413,4 +415,7 @@ def undo_upload(user: User | None, upload_id: int) -> str:
         _delete_rows(conn, upload_id)
         conn.execute(update(uploads).where(uploads.c.id == upload_id).values(status="undone"))
         bump_version(conn, "uploads", "stock" if row["kind"] == "inventory" else "sales")
-    return f"Se deshizo la carga #{upload_id} ({row['filename']}): sus filas se eliminaron."
+    if row["kind"] == "inventory":
+        return (f"Se deshizo la carga #{upload_id} ({row['filename']}): las existencias volvieron a los "
+                "valores que tenían antes de la carga.")
+    return f"Se deshizo la carga #{upload_id} ({row['filename']}): sus ventas se eliminaron."
