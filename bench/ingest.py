@@ -145,23 +145,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=None, help="first N lines only (default: all 541,909)")
     parser.add_argument("--store", default="Online")
     parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow openpyxl run")
+    parser.add_argument("--repeat", type=int, default=3, help="ingest runs; the best one counts (default 3)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     path = build_xlsx(rows=args.rows)
     print(f"libro: {path} ({path.stat().st_size / 1024**2:.1f} MB; preparado en {time.perf_counter() - t0:.1f} s)")
 
-    calamine_s, n = min(calamine_read(path) for _ in range(2))
+    calamine_s, n = min(calamine_read(path) for _ in range(3))
     print(f"lectura calamine (base): {calamine_s:.2f} s · {n - 1:,} filas")
-    nogc_s = min(calamine_read(path, gc_paused=True)[0] for _ in range(2))
+    nogc_s = min(calamine_read(path, gc_paused=True)[0] for _ in range(3))
     print(f"lectura calamine con el GC en pausa (como la ingesta): {nogc_s:.2f} s")
 
-    with fresh_database() as url:
-        ours = ingest(path, args.store)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        floor_s = database_floor(url)
+    # The machine is shared: repeat the ingest (a fresh database each time) and keep the best run,
+    # as for the baseline read; every run is listed in the JSON.
+    runs, floors = [], []
+    for _ in range(args.repeat):
+        with fresh_database() as url:
+            runs.append(ingest(path, args.store))
+            floors.append(database_floor(url))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ours = min(runs, key=lambda r: r["total"])
+    floor_s = min(floors)
     ratio = ours["total"] / calamine_s
-    print(f"ingesta completa (PostgreSQL): {ours['total']:.2f} s (vista previa {ours['preview']:.2f} s + carga "
+    all_runs = ", ".join(f"{r['total']:.2f}" for r in runs)
+    print(f"ingesta completa (PostgreSQL, mejor de {len(runs)}: {all_runs} s): {ours['total']:.2f} s (vista previa {ours['preview']:.2f} s + carga "
           f"{ours['load']:.2f} s, de la que core.db.upsert {ours['upsert']:.2f} s) · {ours['rows']:,} filas, "
           f"{ours['written']:,} registros · {ratio:.2f}× la lectura calamine (meta ≤ 2×); "
           f"{ours['total'] / nogc_s:.2f}× la lectura con el GC en pausa")
@@ -171,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
 
     figures = {"ingest_s": round(ours["total"], 3), "ingest_preview_s": round(ours["preview"], 3),
                "ingest_load_s": round(ours["load"], 3), "ingest_upsert_s": round(ours["upsert"], 3),
+               "ingest_runs_s": [round(r["total"], 3) for r in runs],
                "calamine_read_s": round(calamine_s, 3), "calamine_read_gc_paused_s": round(nogc_s, 3),
                "pg_copy_floor_s": round(floor_s, 3),
                "openpyxl_ingest_s": None, "peak_rss_mb": round(peak_mb, 1)}
@@ -185,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"misma ingesta leyendo con openpyxl: {slow['total']:.2f} s · la nuestra es {speedup:.2f}× más "
               f"rápida (meta ≥ 3×)")
     print(json.dumps({"bench": "ingest", "params": {"rows": n - 1, "store": args.store, "file": path.name,
-                                                    "database": "postgresql"},
+                                                    "database": "postgresql", "repeat": args.repeat},
                       "figures": figures, "ratios": ratios}))
 
 
