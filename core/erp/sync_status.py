@@ -15,7 +15,8 @@ INTERRUPTED = "Interrumpida: el proceso que la ejecutaba terminó antes de acaba
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    # Microseconds kept: most runs take under a second, and durations come from these stamps.
+    return datetime.now()
 
 
 @dataclass
@@ -159,6 +160,8 @@ def entity_overview(entities: tuple[str, ...]) -> dict[str, dict[str, Any]]:
                 "progress": newest["progress"] if newest else None,
                 "error_message": newest["error_message"] if newest else None,
                 "job_id": newest["id"] if newest else None,
+                "created_at": newest["created_at"] if newest else None,
+                "records_processed": newest["records_processed"] if newest else 0,
             }
     return out
 
