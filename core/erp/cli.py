@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from core.cli import CliError, emit_json
 from core.erp.source import ENTITIES
+
+if TYPE_CHECKING:
+    from core.erp.sync import SyncReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,10 +35,8 @@ def _sync(args: argparse.Namespace) -> int:
                           full=args.full, trigger="manual")
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    for name, entity in report.entities.items():
-        c = entity.counts
-        print(f"{name}: {entity.status} · {c.processed} procesados, {c.created} nuevos, "
-              f"{c.updated} actualizados, {c.unchanged} sin cambios, {c.failed} con error")
+    for line in summary_lines(report):
+        print(line)
     payload = report.as_json()
     if report.status != "completed":
         # Not CliError: the JSON line must keep the per-entity counts.
@@ -47,3 +49,19 @@ def _sync(args: argparse.Namespace) -> int:
     else:
         print(report.message)
     return 0
+
+
+def summary_lines(report: SyncReport) -> list[str]:
+    """One Spanish line per entity: status, duration and counts with thousands separators."""
+    from core.erp import monitor
+
+    lines = []
+    for name, entity in report.entities.items():
+        c = entity.counts
+        took = f" en {monitor.duration(entity.duration_s)}" if entity.status == "completed" else ""
+        lines.append(
+            f"{monitor.entity_label(name)}: {monitor.status_label(entity.status).lower()}{took} · "
+            f"{monitor.count(c.processed)} procesados, {monitor.count(c.created)} nuevos, "
+            f"{monitor.count(c.updated)} actualizados, {monitor.count(c.unchanged)} sin cambios, "
+            f"{monitor.count(c.failed)} con error")
+    return lines
