@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import sync_ui
 from app.ui import require_page
 from core import jobs
 from core.config import get_settings
@@ -12,93 +13,61 @@ from core.erp.sync_lock import SyncBusy
 from core.users import PermissionDenied
 
 user = require_page("sync:read")
-can_trigger = user.can("sync:trigger")
-
-
-def _when(value) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value else "—"
-
-
-def _start(entities: list[str] | None, full: bool) -> None:
-    try:
-        st.session_state["sync_job"] = jobs.sync_now(entities, user=user, full=full)
-    except (SyncBusy, PermissionDenied, ValueError, jobs.JobFailed) as exc:
-        st.warning(str(exc))
-
+settings = get_settings()
+embedded = monitor.embedded()
 
 st.title("Sincronización con el ERP")
-settings = get_settings()
-st.caption(f"Origen: **{'Microsip (Firebird)' if settings.erp_source == 'firebird' else 'ERP de demostración'}**"
-           + ("" if settings.redis_url else " · los trabajos corren dentro de la app (sin Redis)"))
+origin = "Microsip (Firebird)" if settings.erp_source == "firebird" else "ERP de demostración"
+st.caption(f"Origen: **{origin}**" + (" · los trabajos se ejecutan dentro de la aplicación"
+                                      if embedded else " · trabajos en workers con Redis"))
 
 rows = monitor.overview(user)
-st.dataframe(
-    [{"Entidad": r["label"], "Última sincronización exitosa": _when(r["last_success"]),
-      "Próxima programada": _when(r["next_run"]) if settings.redis_url else "Sin programación",
-      "Estado": r["status_label"], "Error": r["error_message"] or ""} for r in rows],
-    hide_index=True, use_container_width=True, key="sync_overview",
-)
-
-if can_trigger:
+if user.can("sync:trigger"):
     full = st.checkbox("Sincronización completa (releer todos los documentos)", key="sync_full")
-    cols = st.columns(len(rows) + 1)
-    for col, r in zip(cols, rows, strict=False):
-        if col.button(r["label"], key=f"sync_{r['entity']}", icon=":material/sync:"):
-            _start([r["entity"]], full)
-    if cols[-1].button("Todo", key="sync_all", type="primary", icon=":material/sync:"):
-        _start(None, full)
+    wanted = sync_ui.sync_buttons(rows)
+    if wanted is not False:
+        try:
+            st.session_state["sync_job"] = jobs.sync_now(wanted, user=user, full=full)
+            rows = monitor.overview(user)
+        except (SyncBusy, PermissionDenied, ValueError, jobs.JobFailed) as exc:
+            st.warning(str(exc))
 
 
-@st.fragment(run_every=1.0)
-def _progress() -> None:
+def _own_job() -> dict | None:
+    """The job this session started, while it runs; when it ends, a toast and a full rerun."""
     job_id = st.session_state.get("sync_job")
     if not job_id:
-        return
-    status = jobs.job_status(job_id)
-    if status is None:
+        return None
+    job = jobs.job_status(job_id)
+    if job is None or job["status"] in ("completed", "failed"):
         st.session_state.pop("sync_job", None)
-        return
-    entities = status.get("entities") or []
-    if status["status"] in ("completed", "failed"):
-        st.session_state.pop("sync_job", None)
-        if status["status"] == "completed":
-            st.session_state["sync_toast"] = ("Sincronización completada.", ":material/check_circle:")
-        else:
-            st.session_state["sync_toast"] = (
-                f"La sincronización falló: {status['error_message'] or ''}", ":material/error:")
+        if job is not None:
+            st.session_state["sync_toast"] = sync_ui.toast_for(job)
         st.rerun(scope="app")
-    done = sum(1 for e in entities if e["status"] in ("completed", "failed"))
-    running = next((e for e in entities if e["status"] == "running"), None)
-    fraction = (done + (running["progress"] if running else 0.0)) / max(len(entities), 1)
-    label = (f"Sincronizando {running['job_type']}: {running['records_processed']:,} registros"
-             if running else "En espera de un worker…")
-    st.progress(min(fraction, 1.0), text=label)
+    return job
 
 
-_progress()
+def _live(fast: bool) -> None:
+    """Progress, state and history together, so they never disagree; refreshed fast only while
+    a sync waits or runs (a change of pace reruns the page, which redefines the fragment)."""
+    job = _own_job()
+    state = monitor.overview(user)
+    active = [r for r in state if r["active"]]
+    if (job is not None or bool(active)) != fast:
+        st.rerun(scope="app")
+    if job is not None:
+        sync_ui.progress(job.get("entities") or [], job, embedded)
+    elif active:
+        sync_ui.progress([{**r, "job_type": r["entity"]} for r in active], None, embedded)
+    sync_ui.overview_table(state)
+    st.subheader("Últimas sincronizaciones")
+    sync_ui.history_table(monitor.history(user, 20))
+
+
+fast = "sync_job" in st.session_state or any(r["active"] for r in rows)
+st.fragment(run_every=sync_ui.refresh_every(fast))(_live)(fast)
 if toast := st.session_state.pop("sync_toast", None):
     st.toast(toast[0], icon=toast[1])
 
-st.subheader("Últimas sincronizaciones")
-history = monitor.history(user, 20)
-if history:
-    st.dataframe(
-        [{"#": h["id"], "Entidad": h["job_type"], "Origen": h["trigger_label"],
-          "Estado": h["status_label"], "Inicio": _when(h["started_at"]),
-          "Duración (s)": round(h["duration_s"], 1) if h["duration_s"] is not None else None,
-          "Procesados": h["records_processed"], "Nuevos": h["records_created"],
-          "Actualizados": h["records_updated"], "Sin cambios": h["records_unchanged"],
-          "Con error": h["records_failed"], "Error": h["error_message"] or ""} for h in history],
-        hide_index=True, use_container_width=True, key="sync_history",
-    )
-else:
-    st.caption("Todavía no hay sincronizaciones.")
-
 st.subheader("Servicios")
-health = monitor.sync_health()
-c1, c2, c3 = st.columns(3)
-c1.metric("ERP", "En línea" if health["erp"] == "ok" else "Sin conexión")
-c2.metric("Redis", "Configurado" if settings.redis_url else "Sin Redis")
-c3.metric("Workers activos", health["workers"])
-if health["erp"] != "ok":
-    st.error(health["erp"].removeprefix("error: "))
+sync_ui.services(monitor.sync_health(max_age_s=30))
