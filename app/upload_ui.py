@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -19,20 +20,32 @@ FIELDS_BY_KIND = {
 STATUS_LABELS = {"loaded": "Vigente", "replaced": "Reemplazada", "undone": "Deshecha", "pending": "Pendiente"}
 
 
-def mapping_editor(pv: Preview) -> dict[str, int | None]:
-    """Selectboxes to correct which column feeds each field; returns only the changes."""
-    changes: dict[str, int | None] = {}
+def _mapping_changed(key: str, field: str, options: list[str]) -> None:
+    """on_change: record the user's column for a field; the next run previews with it."""
+    choice = st.session_state[key]
+    mapping = dict(st.session_state.get("upload_mapping") or {})
+    mapping[field] = None if choice == NONE else options.index(choice) - 1
+    st.session_state["upload_mapping"] = mapping
+
+
+def mapping_editor(pv: Preview) -> None:
+    """Selectboxes to correct which column feeds each field.
+
+    Keyed by the file's hash, kind and current mapping, so a new file (or a mapping the preview
+    changed) gets fresh widgets showing what the preview uses: no state of an earlier file carries
+    over, and a change is recorded in its callback, without an extra rerun that would swallow the
+    next click on "Confirmar y cargar".
+    """
     options = [NONE, *pv.columns]
     fields = FIELDS_BY_KIND.get(pv.kind or "", tuple(FIELD_LABELS))
+    state = hashlib.sha1(repr(sorted(pv.mapping.items())).encode()).hexdigest()[:8]
+    scope = f"{pv.sha256[:12]}_{pv.kind or 'x'}_{state}"
     cols = st.columns(3)
     for i, field in enumerate(fields):
         current = pv.mapping.get(field)
-        index = 0 if current is None else current + 1
-        choice = cols[i % 3].selectbox(FIELD_LABELS[field], options, index=index, key=f"map_{field}")
-        chosen = None if choice == NONE else options.index(choice) - 1
-        if chosen != current:
-            changes[field] = chosen
-    return changes
+        key = f"map_{scope}_{field}"
+        cols[i % 3].selectbox(FIELD_LABELS[field], options, index=0 if current is None else current + 1, key=key,
+                              on_change=_mapping_changed, args=(key, field, options))
 
 
 def show_preview(pv: Preview) -> None:

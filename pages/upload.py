@@ -34,11 +34,13 @@ file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo",
 if file is not None and st.session_state.get("upload_data", ("",))[0] != f"{file.file_id}":
     # Keep the bytes in the session (AppTest sets this key directly: it cannot drive the widget).
     st.session_state["upload_data"] = (file.file_id, file.name, file.getvalue())
-    stale = [k for k in st.session_state if str(k).startswith("map_")]
-    for key in stale + ["upload_result", "upload_mapping", "upload_kind", "upload_store", "upload_unknown"]:
-        st.session_state.pop(key, None)
 
 upload = st.session_state.get("upload_data")
+if upload and st.session_state.get("upload_owner") != upload[0]:
+    # Another file: nothing chosen for the previous one (kind, store, columns) carries over.
+    for key in ("upload_result", "upload_mapping", "upload_kind", "upload_store", "upload_unknown"):
+        st.session_state.pop(key, None)
+    st.session_state["upload_owner"] = upload[0]
 if upload:
     _fid, name, data = upload
     c1, c2 = st.columns(2)
@@ -62,10 +64,7 @@ if upload:
     if pv is not None:
         st.subheader("Vista previa")
         with st.expander("Columnas reconocidas (puede corregirlas)", expanded=bool(pv.problems)):
-            changes = mapping_editor(pv)
-            if changes:
-                st.session_state["upload_mapping"] = {**mapping, **changes}
-                st.rerun()
+            mapping_editor(pv)
         show_preview(pv)
         unknown = "create"
         if pv.unknown_codes:

@@ -19,6 +19,11 @@ def _lines() -> int:
         return conn.execute(select(func.count()).select_from(erp_ventas_detalle)).scalar_one()
 
 
+def _map_box(at, field: str):
+    """The mapping selectbox of a field (keyed by the file's hash, kind and mapping)."""
+    return next(s for s in at.selectbox if str(s.key).startswith("map_") and str(s.key).endswith(f"_{field}"))
+
+
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -88,9 +93,36 @@ def test_mapping_correction_and_kind_override(engine, clean_db, users):
         [["Sucursal: Centro"], ["Clave", "Existencia", "Conteo físico"], ["A1", 5, 7], ["A2", 1, 2]]))
     at.run()
     assert _metrics(at)["Existencia total"] == "6"
-    at.selectbox(key="map_existencia").set_value("C: Conteo físico").run()
+    _map_box(at, "existencia").set_value("C: Conteo físico").run()
     assert not at.exception, at.exception
     assert _metrics(at)["Existencia total"] == "9"
     at.selectbox(key="upload_kind").set_value("Ventas").run()
     assert "Para un archivo de ventas faltan las columnas: Fecha, Cantidad o Importe." in [e.value for e in at.error]
     assert at.button(key="upload_confirm").disabled
+
+
+def test_one_click_loads_after_the_file_is_replaced_by_another_kind(engine, clean_db, users):
+    """QA P1-3: the mapping of the previous file must not swallow the first "Confirmar y cargar"."""
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    # As in QA's files: the inventory has no price column (Precio mapped to nothing), the sales file has one.
+    at.session_state["upload_data"] = ("inv", "existencias oeste.xlsx", xlsx(
+        [["Sucursal: Oeste"], ["Código", "Descripción", "Existencia"], ["A1", "Uno", 5], ["A2", "Dos", 1]]))
+    at.run()
+    assert _metrics(at)["Existencia total"] == "6"
+    at.session_state["upload_data"] = ("sales", "VENTAS SUC ORIENTE NOV 2026.xlsx", xlsx([
+        ["Del 01/11/2026 al 15/11/2026"], ["Fecha", "Folio", "Clave", "Descripción", "Cantidad", "Precio", "Importe"],
+        ["03/11/2026", "T-1", "A1", "Uno", 2, 8.5, 17], ["05/11/2026", "T-2", "A2", "Dos", 1, 26.5, 26.5]]))
+    at.run()
+    assert not at.exception, at.exception
+    assert _metrics(at)["Importe total"] == "$43.50"
+    assert _map_box(at, "precio").value == "F: Precio"
+    before = _lines()
+    at.button(key="upload_confirm").click().run()  # one click
+    assert not at.exception, at.exception
+    assert _lines() == before + 2
+    assert at.success[0].value.startswith("Se cargó el archivo de ventas «VENTAS SUC ORIENTE NOV 2026.xlsx»")
+    with db.get_engine().connect() as conn:
+        prices = conn.execute(select(erp_ventas_detalle.c.precio_unitario).join(
+            erp_ventas, erp_ventas.c.id == erp_ventas_detalle.c.venta_id).where(erp_ventas.c.origen == "EXCEL"))
+        assert sorted(float(p) for p in prices.scalars()) == [8.5, 26.5]
