@@ -144,7 +144,17 @@ def _analyze(
         found = ", ".join(FIELD_LABELS[f] for f in cols) or "ninguna"
         pv.problems.append(
             "No se reconoce el archivo como inventario (clave y existencia) ni como ventas "
-            f"(clave, fecha y cantidad o importe). Columnas reconocidas: {found}."
+            f"(clave, fecha y cantidad o importe). Columnas reconocidas: {found}. Corríjalas arriba, en "
+            "«Columnas reconocidas (puede corregirlas)»: elija cuál es la Clave y cuál la Existencia, o la "
+            "Fecha y la Cantidad (en la línea de comandos, indique --kind)."
+        )
+        return pv
+    if (kind == "inventory" and "existencia" not in cols and "fecha" in cols
+            and "existencia" not in (mapping or {})):
+        # Forced to inventory, a sales file would load its units sold as stock.
+        pv.problems.append(
+            "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
+            "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."
         )
         return pv
     if chosen == "inventory" and "existencia" not in cols and "cantidad" in cols:
@@ -363,7 +373,7 @@ def _assign_stores(pv: Preview, frame: dict, reasons: np.ndarray, skip: np.ndarr
     if missing[~skip].all() and (~skip).any():
         pv.problems.append(
             "No se encontró la sucursal (ni en una columna, ni en el título, la hoja o el nombre "
-            "del archivo): indíquela antes de cargar."
+            "del archivo): indíquela en «Sucursal» (en la línea de comandos, con --store NOMBRE) antes de cargar."
         )
     else:
         reasons[missing & (reasons == None)] = "Falta la sucursal"  # noqa: E711

@@ -10,6 +10,7 @@ from core.cli import emit_json
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.preview import KIND_LABELS, Preview, refused
+from core.ingest.util import plural
 from core.users import PermissionDenied
 
 MAX_LISTED = 20
@@ -22,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=("inventory", "sales"), default=None,
                    help="forzar el tipo: inventario o ventas (predeterminado: detectarlo)")
     p.add_argument("--store", default=None, metavar="NOMBRE", help="sucursal / almacén (predeterminado: detectarla)")
-    p.add_argument("--unknown", choices=("create", "skip"), default="create",
-                   help="claves que no están en el catálogo: crearlas (origen excel) u omitirlas")
+    p.add_argument("--unknown", choices=("create", "skip"), default="skip",
+                   help="claves que no están en el catálogo: omitir esas filas (predeterminado) o crearlas "
+                        "como productos (origen excel)")
     p.add_argument("--dry-run", action="store_true", help="solo la vista previa; no carga nada")
     p.add_argument("--json", action="store_true", help="última línea: un objeto JSON")
     p.set_defaults(handler=_ingest)
@@ -45,8 +47,12 @@ def _ingest(args: argparse.Namespace) -> int:
         if pv.problems:
             raise IngestError(" ".join(pv.problems))
         if args.dry_run:
-            message = (f"Vista previa: {len(pv.rows):,} filas listas para cargar, {len(pv.rejected):,} "
-                       "rechazadas; no se cargó nada (--dry-run).")
+            if pv.already_loaded_id is not None:
+                message = (f"Este archivo ya se cargó (carga #{pv.already_loaded_id}); cargarlo de nuevo no "
+                           "cambia nada (--dry-run).")
+                return _finish(args, pv.summary("already_loaded", message), 0)
+            message = (f"Vista previa: {plural(len(pv.rows), 'fila lista', 'filas listas')} para cargar, "
+                       f"{plural(len(pv.rejected), 'rechazada', 'rechazadas')}; no se cargó nada (--dry-run).")
             return _finish(args, pv.summary("preview", message), 0)
         result = load_preview(OPERATOR, pv, data, unknown=args.unknown)
     except IngestError as exc:
@@ -90,8 +96,10 @@ def _print_preview(pv: Preview) -> None:
     print(f"Filas listas: {len(pv.rows):,} · rechazadas: {len(pv.rejected):,} · omitidas (totales, notas, "
           f"vacías): {pv.skipped:,} · totales: " + ", ".join(f"{k} {v:,.2f}" for k, v in totals.items()))
     if pv.unknown_codes:
-        print(f"Claves que no están en el catálogo: {len(pv.unknown_codes):,} "
-              f"({', '.join(pv.unknown_codes[:10])}{'…' if len(pv.unknown_codes) > 10 else ''})")
+        n = len(pv.unknown_codes)
+        print(f"Claves que no están en el catálogo: {n:,} "
+              f"({', '.join(pv.unknown_codes[:10])}{'…' if n > 10 else ''}); se omiten esas filas, o con "
+              f"--unknown create se crearán {plural(n, 'producto nuevo', 'productos nuevos')}")
     for r in pv.rejected[:MAX_LISTED]:
         print(f"  fila {r['row']}: {r['reason']}")
     if len(pv.rejected) > MAX_LISTED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from core.ingest.clean import MONTHS, parse_date
@@ -20,10 +21,13 @@ _STOP_AFTER = re.compile(
 )
 _NAME_STORE = re.compile(rf"\b(?:{_STORE_WORDS})\b\.?\s+(.+)$", re.IGNORECASE)
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NAME_STOP = re.compile(
-    rf"\s+(?:{_MONTH_WORDS}|\d{{4}}|\d{{1,2}}[-_/.]\d|del|al|inventario|existencias|ventas|corte)\b.*$",
-    re.IGNORECASE,
+# In a file name the store is the words after "SUC"/"Sucursal" up to a date, a number or a period word:
+# "VENTAS SUC CENTRO 10 AL 20 NOV" -> Centro, "ventas sucursal Sur semana" -> Sur.
+_PERIOD_WORDS = (
+    r"lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|semana|semanal|sem|quincena|quincenal"
+    r"|mes|mensual|diario|d[ií]a|acumulado|hasta|desde|reporte|corte|del|al|inventario|existencias|ventas"
 )
+_NAME_STOP = re.compile(rf"\s+(?:{_MONTH_WORDS}|\d+|{_PERIOD_WORDS})\b.*$", re.IGNORECASE)
 _DATE = (
     r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}(?:\s+de)?[\s-]+[a-záéíóú]{3,10}\.?(?:\s+de)?[\s-]+\d{2,4}"
@@ -99,6 +103,13 @@ def fold(text: str) -> str:
 
 
 _STORE_PREFIX = re.compile(r"^(?:sucursal|suc|tienda|almacen|alm|bodega|store|branch)\b\s*")
+
+
+def leading_match(name: str, keys: Iterable[str]) -> str | None:
+    """The longest existing store key whose words start `name` ("centro 10" -> "centro")."""
+    key = store_key(name)
+    found = [k for k in keys if k and (key == k or key.startswith(k + " "))]
+    return max(found, key=len) if found else None
 
 
 def store_key(name: str) -> str:

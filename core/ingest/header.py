@@ -42,7 +42,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "precio": (
         "precio", "precio unitario", "precio venta", "unitprice", "unit price", "price",
-        "p unitario", "precio unit", "pu",
+        "p unitario", "precio unit", "pu", "p unit", "p u", "precio u", "p venta", "p vta",
     ),
     "costo": ("costo", "costo unitario", "cost", "unit cost", "costo promedio"),
     "almacen": ("almacen", "sucursal", "tienda", "store", "branch", "warehouse", "bodega", "suc"),
@@ -183,4 +183,24 @@ def find_header(head: list[list[Any]], merged: list[tuple[int, int, int, int]] |
             best = cand
     if best is None or best.score < 2:
         return None
-    return best
+    return _codes_under_product(best, head)
+
+
+_CODE_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,29}$")
+_PRODUCT_HEADERS = {"producto", "articulo", "item", "product"}
+
+
+def _codes_under_product(guess: HeaderGuess, head: list[list[Any]]) -> HeaderGuess:
+    """A "Producto" or "Artículo" column holding codes (ABR-0144, 7501…) is the Clave when none is named so."""
+    if "codigo" in guess.mapping:
+        return guess
+    for col, label in enumerate(guess.labels):
+        if normalize(label) not in _PRODUCT_HEADERS:
+            continue
+        values = [r[col] for r in head[guess.last + 1 : guess.last + 31] if col < len(r) and r[col] not in (None, "")]
+        codes = [v for v in values if (isinstance(v, int | float) and not isinstance(v, bool))
+                 or (isinstance(v, str) and bool(_CODE_LIKE.match(v.strip())) and any(ch.isdigit() for ch in v))]
+        if values and len(codes) >= 0.8 * len(values):
+            mapping = {f: c for f, c in guess.mapping.items() if c != col}
+            return HeaderGuess(guess.first, guess.last, guess.labels, {**mapping, "codigo": col})
+    return guess

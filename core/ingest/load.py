@@ -17,11 +17,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from core.config import get_settings
 from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upsert
-from core.ingest.context import store_key
+from core.ingest.context import leading_match, store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.stock_undo import restore_stock, snapshot_stock
-from core.ingest.util import paused_gc
+from core.ingest.util import paused_gc, plural
 from core.models import (
     erp_almacenes,
     erp_ventas,
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 UNKNOWN_CHOICES = ("create", "skip")
+GUESSED_STORE = ("título", "hoja", "nombre del archivo")
 LINE_CHUNK = 100_000
 
 
@@ -88,6 +89,13 @@ def check_catalog(pv: Preview, conn: Connection) -> None:
     # Show (and keep) existing almacenes under their stored names.
     names = {a: stores[store_key(str(a))][1] for a in pd.unique(pv.rows["almacen"])
              if a is not None and store_key(str(a)) in stores}
+    # A name guessed from a title or file name with extra words ("Centro 10") is the existing "Centro".
+    guessed = pv.store_source in GUESSED_STORE and pv.store and store_key(pv.store) not in stores
+    if guessed and pv.store and (key := leading_match(pv.store, stores)) is not None:
+        names[pv.store] = stores[key][1]
+        pv.warnings.append(f"La sucursal «{pv.store}» ({pv.store_source}) se tomó como el almacén existente "
+                           f"«{stores[key][1]}». Si no es así, escriba la sucursal en «Sucursal».")
+        pv.store = stores[key][1]
     if names:
         pv.rows["almacen"] = pv.rows["almacen"].replace(names)
     if pv.store:
@@ -95,6 +103,13 @@ def check_catalog(pv: Preview, conn: Connection) -> None:
         if match:
             pv.store = match[1]
         pv.new_store = match is None
+    new = [s for s in ([pv.store] if pv.store else pv.stores) if store_key(s) not in stores]
+    if len(new) == 1:
+        pv.warnings.append(f"La sucursal «{new[0]}» no existe todavía: al cargar se creará como almacén nuevo. "
+                           "Si ya existe con otro nombre, escríbalo en «Sucursal» (línea de comandos: --store).")
+    elif new:
+        pv.warnings.append(f"{len(new)} sucursales no existen todavía ({', '.join(new[:5])}): al cargar se "
+                           "crearán como almacenes nuevos.")
 
 
 def already_loaded(conn: Connection, sha256: str) -> dict[str, Any] | None:
@@ -186,8 +201,10 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
     note(1.0, "Listo")
     label = KIND_LABELS[pv.kind or "sales"].lower()
     message = (
-        f"Se cargó el archivo de {label} «{pv.filename}»: {len(rows):,} filas; {res.created:,} registros "
-        f"nuevos, {res.updated:,} actualizados y {res.unchanged:,} sin cambio; {len(rejected):,} filas rechazadas."
+        f"Se cargó el archivo de {label} «{pv.filename}»: {plural(len(rows), 'fila', 'filas')}; "
+        f"{plural(res.created, 'registro nuevo', 'registros nuevos')}, "
+        f"{plural(res.updated, 'actualizado', 'actualizados')} y {res.unchanged:,} sin cambio; "
+        f"{plural(len(rejected), 'fila rechazada', 'filas rechazadas')}."
     )
     if replaced:
         message += f" Reemplaza la carga #{', #'.join(map(str, replaced))} del mismo periodo y sucursal."

@@ -47,7 +47,8 @@ def sniff(data: bytes, filename: str, *, max_mb: float) -> Sniffed:
     """Return the real format of `data`, or raise IngestError with the reason it is refused."""
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("El archivo está vacío.")
-    size_mb = len(data) / 1024**2
+    # Decimal megabytes (1 MB = 1,000,000 bytes), as Streamlit's uploader shows file sizes.
+    size_mb = len(data) / 1_000_000
     if size_mb > max_mb:
         raise IngestError(
             f"El archivo pesa {size_mb:.1f} MB y el límite es {max_mb:g} MB (UPLOAD_MAX_MB)."

@@ -22,3 +22,8 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """"1 fila", "2 filas", "1,234 filas": the count with its noun in agreement."""
+    return f"{n:,} {one if n == 1 else many}"

@@ -36,7 +36,7 @@ def test_dry_run_then_load_then_again(clean_db, counts, tmp_path):
     }
     assert "Sucursal: Centro (de nombre del archivo)" in text and "fila 8: Fecha no válida" in text
 
-    code, out, _ = run(str(path))
+    code, out, _ = run(str(path), "--unknown", "create")
     assert (code, out["status"], out["rows_ok"], out["created"]) == (0, "loaded", 4, 7)
     assert counts()["erp_ventas_detalle"] == before["erp_ventas_detalle"] + 4
 
@@ -45,6 +45,9 @@ def test_dry_run_then_load_then_again(clean_db, counts, tmp_path):
     assert (code, out["status"]) == (0, "already_loaded")
     assert out["message"].startswith("Este archivo ya se cargó")
     assert counts() == after
+    code, out, _ = run(str(path), "--dry-run")  # QA P3-15: the preview says so in its status too
+    assert (code, out["status"], out["rows_ok"]) == (0, "already_loaded", 4)
+    assert out["message"].startswith("Este archivo ya se cargó (carga #")
 
 
 def test_refused_file_exits_1_with_the_reason(clean_db, counts, tmp_path):
@@ -64,10 +67,11 @@ def test_kind_and_store_options(clean_db, tmp_path):
     path.write_bytes(xlsx([["Clave", "Descripción", "Cant"], ["A1", "Uno", 3], ["A2", "Dos", "x"]]))
     code, out, _ = run(str(path), "--dry-run")
     assert (code, out["status"]) == (1, "refused") and out["message"].startswith("No se encontró la sucursal")
+    assert "--store NOMBRE" in out["message"]
     code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory", "--unknown", "skip")
     # Nothing is in the catalog and unknown codes are skipped: nothing left to load.
     assert (code, out["status"]) == (1, "refused")
     assert out["message"].startswith("No queda ninguna fila para cargar")
-    code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory")
+    code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory", "--unknown", "create")
     assert (code, out["status"], out["store"], out["rows_ok"], out["totals"]["existencia"]) == (0, "loaded", "Matriz", 1, 3.0)
     assert out["rejected"] == [{"row": 3, "reason": "Existencia no numérica: «x»"}]

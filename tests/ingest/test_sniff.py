@@ -29,7 +29,7 @@ def test_image_renamed_xlsx_is_refused():
 
 def test_file_over_the_limit_names_the_limit():
     assert refusal(b"a,b\n" * 300_000, "grande.csv", max_mb=1) == (
-        "El archivo pesa 1.1 MB y el límite es 1 MB (UPLOAD_MAX_MB)."
+        "El archivo pesa 1.2 MB y el límite es 1 MB (UPLOAD_MAX_MB)."
     )
 
 
