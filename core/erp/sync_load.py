@@ -35,8 +35,10 @@ PROGRESS_EVERY_S = 0.5
 PRODUCTO_COLS = ("erp_id", "codigo", "nombre", "descripcion", "precio", "costo", "categoria",
                  "grupo", "unidad_medida", "activo", "origen")
 ALMACEN_COLS = ("erp_id", "nombre", "origen", "activo")
+# upload_id is written as NULL: the ERP's snapshot takes over a row an Excel upload had set, so
+# undoing that upload later leaves the ERP's figure alone.
 INVENTARIO_COLS = ("producto_id", "almacen_id", "stock_actual", "stock_minimo", "punto_reorden",
-                   "stock_maximo", "ubicacion")
+                   "stock_maximo", "ubicacion", "upload_id")
 CLIENTE_COLS = ("erp_id", "clave", "nombre", "rfc", "email", "telefono", "direccion", "activo")
 VENTA_COLS = ("origen", "erp_id", "tipo", "folio", "fecha", "cliente_id", "cliente_nombre",
               "almacen_id", "subtotal", "iva", "total", "estatus", "modificado_en")
@@ -233,7 +235,7 @@ def load_inventario(ctx: LoadContext) -> LoadOutcome:
                 unknown += 1
                 continue
             seen.add((pid, aid))
-            rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], _text(t[6])))
+            rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], _text(t[6]), None))
         with batch_tx() as conn:
             ctx.add(upsert(conn, "erp_inventario", rows, columns=INVENTARIO_COLS,
                            key=("producto_id", "almacen_id")))
