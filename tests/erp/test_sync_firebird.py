@@ -288,3 +288,46 @@ def test_cli_sync_firebird_json(fdb_factory):
         Path(os.environ["FIREBIRD_DATABASE"]))["clientes"]
     assert set(payload["entities"]["productos"]) == {"processed", "created", "updated",
                                                      "unchanged", "failed"}
+
+
+def _firebird_service(action: str) -> None:
+    subprocess.run(["/etc/init.d/firebird3.0", action], check=True, capture_output=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while _firebird_up() != (action == "start") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.mark.usefixtures("redis_env")
+def test_firebird_stopped_fails_in_spanish_then_a_retry_completes_once_it_is_back(
+        fdb_factory, users, monkeypatch):
+    """The real server is stopped: the first attempt fails with a Spanish message, RQ retries it
+    after the back-off, and the retry that finds the server back completes the sync."""
+    from core import jobs
+    from core.config import get_settings
+
+    path = fdb_factory(0.05)
+    monkeypatch.setenv("JOB_RETRY_MAX", "3")
+    monkeypatch.setenv("JOB_RETRY_BACKOFF_S", "4")
+    get_settings.cache_clear()
+    worker = start_worker({"ERP_SOURCE": "firebird", "FIREBIRD_DATABASE": str(path)})
+    _firebird_service("stop")
+    try:
+        deadline = time.monotonic() + 30
+        while jobs.worker_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        job_id = jobs.sync_now(["productos"], user=users["manager"])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+                e["status"] == "failed" for e in sync_status.jobs_of(job_id)):
+            time.sleep(0.2)
+        _firebird_service("start")
+        status = jobs.wait(job_id, timeout=120)
+    finally:
+        _firebird_service("start")
+        kill_tree(worker)
+    attempts = [(e["status"], e["error_message"] or "") for e in status["entities"]]
+    assert attempts[0][0] == "failed"
+    assert "el servidor no responde o está apagado" in attempts[0][1]
+    assert attempts[-1] == ("completed", "")
+    assert status["status"] == "completed" and status["attempts"] >= 2
+    assert our_figures()["productos"] == fb_truth(path)["productos"] > 0
