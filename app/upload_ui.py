@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from app.ui import fecha, money, number
+from app.ui import fecha, fecha_hora, money, number
+from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
+from core.ingest.load import undo_upload
 from core.ingest.preview import KIND_LABELS, Preview
+from core.ingest.util import plural
+from core.users import PermissionDenied, User
+
+log = logging.getLogger(__name__)
 
 NONE = "(ninguna)"
 FIELDS_BY_KIND = {
@@ -54,7 +61,7 @@ def show_preview(pv: Preview) -> None:
     store = pv.store_label or "sin sucursal"
     lines = [f"**Tipo:** {kind}", f"**Sucursal:** {store}" + (" (nueva)" if pv.new_store else "")
              + (f" · de {pv.store_source}" if pv.store_source else "")]
-    if pv.date_from:
+    if pv.date_from and pv.date_to:
         lines.append(f"**Periodo:** {fecha(pv.date_from)} al {fecha(pv.date_to)} · de {pv.date_source}")
     lines.append(f"**Hoja:** {pv.sheet} · encabezado en la fila {pv.header_last}")
     st.markdown("  \n".join(lines))
@@ -92,6 +99,11 @@ def show_result(result: dict[str, Any]) -> None:
     kpis[3].metric("Rechazados", number(len(result["rejected"])))
 
 
+# Fixed widths (pixels) so "28/11/2026 10:15" and "Reemplazada" are never cut off.
+HISTORY_WIDTHS = {"Carga": 60, "Archivo": 240, "Tipo": 90, "Sucursal": 140, "Periodo": 190, "Filas": 70,
+                  "Rechazadas": 95, "Estado": 110, "Fecha": 140}
+
+
 def history_table(rows: list[dict[str, Any]]) -> None:
     """The upload history."""
     if not rows:
@@ -102,9 +114,39 @@ def history_table(rows: list[dict[str, Any]]) -> None:
           "Sucursal": r["store"] or "—",
           "Periodo": f"{fecha(r['date_from'])} – {fecha(r['date_to'])}" if r["date_from"] else "—",
           "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"], "Estado": STATUS_LABELS.get(r["status"], r["status"]),
-          "Fecha": r["created_at"].strftime("%d/%m/%Y %H:%M") if r["created_at"] else "—"} for r in rows],
+          "Fecha": fecha_hora(r["created_at"]) if r["created_at"] else "—"} for r in rows],
         hide_index=True, width="stretch", key="upload_history",
+        column_config={name: st.column_config.Column(width=w) for name, w in HISTORY_WIDTHS.items()},
     )
+
+
+def upload_label(r: dict[str, Any]) -> str:
+    """#id · archivo · sucursal · fecha, as the pickers show an upload."""
+    when = fecha_hora(r["created_at"]) if r["created_at"] else "—"
+    return f"#{r['id']} · {r['filename']} · {r['store'] or 'sin sucursal'} · {when}"
+
+
+def unknown_codes_choice(pv: Preview) -> str:
+    """Skip (the default) or create the codes the catalog does not have; says how many products would be created."""
+    if not pv.unknown_codes:
+        return "skip"
+    n = len(pv.unknown_codes)
+    shown = ", ".join(pv.unknown_codes[:15]) + ("…" if n > 15 else "")
+    st.markdown(f"**{plural(n, 'clave no está', 'claves no están')} en el catálogo:** {shown}")
+    choice = st.radio("¿Qué hacer con ellas?", ["Omitir esas filas", "Crearlas como productos nuevos (origen Excel)"],
+                      key=f"upload_unknown_{pv.sha256[:12]}")
+    if choice.startswith("Crear"):
+        st.warning(f"Al cargar se crearán {plural(n, 'producto nuevo', 'productos nuevos')} en el catálogo "
+                   "(origen Excel, sin línea ni costo).")
+        return "create"
+    skipped = int(pv.rows["codigo"].isin(pv.unknown_codes).sum())
+    st.caption(f"Se omitirán {plural(skipped, 'fila', 'filas')} con esas claves; no se crea ningún producto.")
+    return "skip"
+
+
+UPLOADER_HELP = ("Excel (.xlsx, .xlsm, .xls) o CSV/TXT exportado por el sistema de la sucursal, hasta {mb} MB "
+                 "(1 MB = 1,000,000 bytes, como muestra el recuadro). El recuadro es un componente en inglés: "
+                 "«Drag and drop file here» = arrastre el archivo aquí; «Upload» o «Browse files» = buscarlo.")
 
 
 def upload_detail_view(detail: dict[str, Any]) -> None:
@@ -117,3 +159,40 @@ def upload_detail_view(detail: dict[str, Any]) -> None:
                      hide_index=True, width="stretch", key=f"rejected_{detail['id']}")
     else:
         st.caption("Esta carga no tuvo filas rechazadas.")
+
+
+def undo_panel(user: User | None, live: list[dict[str, Any]]) -> None:
+    """Pick a live upload (the newest first) and confirm before undoing it."""
+    if not live:
+        return
+    st.markdown("**Deshacer una carga**")
+    labels = {r["id"]: upload_label(r) for r in live}
+    kinds = {r["id"]: r["kind"] for r in live}
+    # Keyed by the newest live upload: after another load the picker starts again on the newest.
+    target = st.selectbox("Carga a deshacer", list(labels), format_func=labels.__getitem__,
+                          key=f"undo_id_{live[0]['id']}")
+    if st.session_state.get("undo_pending") != target:
+        if st.button("Deshacer…", key="undo_button", icon=":material/undo:"):
+            st.session_state["undo_pending"] = target
+            st.rerun()
+        return
+    effect = ("sus existencias vuelven a los valores que tenían antes de la carga" if kinds[target] == "inventory"
+              else "se eliminan sus documentos de venta con sus líneas")
+    st.warning(f"¿Deshacer la carga {labels[target]}? {effect[0].upper()}{effect[1:]}. "
+               "Para volver a tenerla, cargue el archivo de nuevo.")
+    c1, c2 = st.columns(2)
+    if c2.button("Cancelar", key="undo_cancel"):
+        st.session_state.pop("undo_pending", None)
+        st.rerun()
+    if c1.button("Sí, deshacer la carga", type="primary", key="undo_confirm"):
+        st.session_state.pop("undo_pending", None)
+        try:
+            st.session_state["undo_message"] = undo_upload(user, int(target))
+        except (IngestError, PermissionDenied) as exc:
+            st.error(getattr(exc, "message", str(exc)))
+        except Exception as exc:  # the transaction rolled back; the log keeps the trace
+            log.exception("undo failed")
+            st.error(f"No se pudo deshacer la carga #{target}; no se cambió nada: {exc}")
+        else:
+            st.session_state.pop("upload_result", None)
+            st.rerun()

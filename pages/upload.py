@@ -8,27 +8,34 @@ import streamlit as st
 
 from app.ui import require_page
 from app.upload_ui import (
+    UPLOADER_HELP,
     history_table,
     mapping_editor,
     show_preview,
     show_result,
+    undo_panel,
+    unknown_codes_choice,
     upload_detail_view,
+    upload_label,
 )
 from core import jobs
 from core.config import get_settings
 from core.ingest.errors import IngestError
-from core.ingest.load import list_uploads, undo_upload, upload_detail
+from core.ingest.load import list_uploads, upload_detail
 from core.ingest.service import preview_upload, start_upload
 from core.users import PermissionDenied
 
 log = logging.getLogger(__name__)
 user = require_page("upload:write")
 st.title("Cargar inventario o ventas")
-st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta "
-           f"{get_settings().upload_max_mb} MB. Primero verá una vista previa; nada se guarda hasta confirmar.")
+max_mb = get_settings().upload_max_mb
+st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta {max_mb:g} MB. "
+           "Primero verá una vista previa; nada se guarda hasta confirmar.")
 
 # A new key after each load empties the uploader (the loaded file must not come back as new).
-file = st.file_uploader("Arrastre aquí el archivo o haga clic para buscarlo",
+# The uploader takes more than the limit (.streamlit/config.toml) so that our Spanish message says it.
+file = st.file_uploader(f"Archivo de inventario o ventas (hasta {max_mb:g} MB): arrástrelo al recuadro o use "
+                        "su botón para buscarlo", help=UPLOADER_HELP.format(mb=f"{max_mb:g}"),
                         key=f"upload_file_{st.session_state.get('upload_nonce', 0)}",
                         type=["xlsx", "xlsm", "xls", "csv", "txt", "htm", "html"])
 if file is not None and st.session_state.get("upload_data", ("",))[0] != f"{file.file_id}":
@@ -66,13 +73,7 @@ if upload:
         with st.expander("Columnas reconocidas (puede corregirlas)", expanded=bool(pv.problems)):
             mapping_editor(pv)
         show_preview(pv)
-        unknown = "create"
-        if pv.unknown_codes:
-            shown = ", ".join(pv.unknown_codes[:15]) + ("…" if len(pv.unknown_codes) > 15 else "")
-            st.markdown(f"**{len(pv.unknown_codes):,} claves no están en el catálogo:** {shown}")
-            choice = st.radio("¿Qué hacer con ellas?", ["Crearlas como productos nuevos (origen Excel)",
-                                                       "Omitir esas filas"], key="upload_unknown")
-            unknown = "skip" if choice.startswith("Omitir") else "create"
+        unknown = unknown_codes_choice(pv)
         blocked = bool(pv.problems) or pv.already_loaded_id is not None
         if st.button("Confirmar y cargar", type="primary", disabled=blocked, key="upload_confirm"):
             try:
@@ -122,23 +123,9 @@ history = list_uploads(user)
 history_table(history)
 if history:
     with st.expander("Detalle de una carga: filas rechazadas y archivo original"):
-        chosen = st.selectbox("Carga", [r["id"] for r in history], key="detail_id", format_func=lambda i: f"#{i}")
+        labels = {r["id"]: upload_label(r) for r in history}
+        chosen = st.selectbox("Carga", list(labels), key="detail_id", format_func=labels.__getitem__)
         upload_detail_view(upload_detail(user, int(chosen)))
-live = [r["id"] for r in history if r["status"] == "loaded"]
-if live:
-    c1, c2 = st.columns([2, 1])
-    target = c1.selectbox("Deshacer una carga (elimina sus filas)", live, key="undo_id",
-                          format_func=lambda i: f"#{i}")
-    if c2.button("Deshacer", key="undo_button", icon=":material/undo:"):
-        try:
-            st.session_state["undo_message"] = undo_upload(user, int(target))
-        except (IngestError, PermissionDenied) as exc:
-            st.error(getattr(exc, "message", str(exc)))
-        except Exception as exc:  # never a traceback on the page; the log keeps it
-            log.exception("upload preview failed")
-            st.error(f"No se pudo revisar el archivo: {exc}")
-        else:
-            st.session_state.pop("upload_result", None)
-            st.rerun()
+undo_panel(user, [r for r in history if r["status"] == "loaded"])
 if message := st.session_state.pop("undo_message", None):
     st.success(message)

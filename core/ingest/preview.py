@@ -75,8 +75,9 @@ class Preview:
         out = self.rows.loc[: limit - 1, cols].copy() if cols else pd.DataFrame()
         if "fecha" in out:
             fechas = pd.to_datetime(out["fecha"])
-            with_time = bool((fechas != fechas.dt.normalize()).any())
-            out["fecha"] = fechas.dt.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")  # as users read dates
+            # As users read dates; a time only on the rows that have one (no "00:00" on date-only rows).
+            timed = fechas != fechas.dt.normalize()
+            out["fecha"] = fechas.dt.strftime("%d/%m/%Y").where(~timed, fechas.dt.strftime("%d/%m/%Y %H:%M"))
         return out.rename(columns=SHOW_LABELS)
 
     def mapping_labels(self) -> dict[str, str]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from core import db
 from core.models import erp_ventas, erp_ventas_detalle
 from tests.ingest.conftest import xlsx
 from tests.ingest.test_load import SALES_TEXT_DATES
-from tests.pages.conftest import login, page_titles
+from tests.pages.conftest import MAIN, login, page_titles
 
 # Relative to app/main.py, which AppTest resolves page paths against.
 UPLOAD_PAGE = "../pages/upload.py"
@@ -17,6 +22,11 @@ UPLOAD_PAGE = "../pages/upload.py"
 def _lines() -> int:
     with db.get_engine().connect() as conn:
         return conn.execute(select(func.count()).select_from(erp_ventas_detalle)).scalar_one()
+
+
+def _unknown_radio(at):
+    """The radio for codes missing from the catalog (keyed by the file's hash)."""
+    return next(r for r in at.radio if str(r.key).startswith("upload_unknown_"))
 
 
 def _map_box(at, field: str):
@@ -50,6 +60,12 @@ def test_manager_previews_confirms_and_undoes(engine, clean_db, users):
     at.run()
     assert _lines() == before  # nothing written by the preview
 
+    unknown = _unknown_radio(at)
+    assert unknown.value == "Omitir esas filas"  # QA P2-2: never create products unless asked
+    assert "**2 claves no están en el catálogo:** A-001, A-002" in [m.value for m in at.markdown]
+    unknown.set_value("Crearlas como productos nuevos (origen Excel)").run()
+    assert "Al cargar se crearán 2 productos nuevos en el catálogo (origen Excel, sin línea ni costo)." in [
+        w.value for w in at.warning]
     at.button(key="upload_confirm").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Se cargó el archivo de ventas «VENTAS SUC CENTRO ENE 2025.xlsx»")
@@ -64,6 +80,9 @@ def test_manager_previews_confirms_and_undoes(engine, clean_db, users):
     assert at.get("download_button")  # the original file, as received
 
     at.button(key="undo_button").click().run()
+    assert not at.exception, at.exception
+    assert _lines() == before + 4  # not yet: the undo asks first
+    at.button(key="undo_confirm").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Se deshizo la carga") for s in at.success)
     assert _lines() == before
@@ -117,6 +136,7 @@ def test_one_click_loads_after_the_file_is_replaced_by_another_kind(engine, clea
     assert not at.exception, at.exception
     assert _metrics(at)["Importe total"] == "$43.50"
     assert _map_box(at, "precio").value == "F: Precio"
+    _unknown_radio(at).set_value("Crearlas como productos nuevos (origen Excel)").run()
     before = _lines()
     at.button(key="upload_confirm").click().run()  # one click
     assert not at.exception, at.exception
@@ -126,3 +146,66 @@ def test_one_click_loads_after_the_file_is_replaced_by_another_kind(engine, clea
         prices = conn.execute(select(erp_ventas_detalle.c.precio_unitario).join(
             erp_ventas, erp_ventas.c.id == erp_ventas_detalle.c.venta_id).where(erp_ventas.c.origen == "EXCEL"))
         assert sorted(float(p) for p in prices.scalars()) == [8.5, 26.5]
+
+
+def _upload(at, fid: str, name: str, data: bytes):
+    at.session_state["upload_data"] = (fid, name, data)
+    return at.run()
+
+
+def test_undo_picker_confirmation_plurals_and_history(engine, clean_db, users):
+    """QA P2-8, P3-2, P3-6: "#id · archivo · sucursal · fecha", newest first, a confirmation, "1 fila"."""
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    uploader = at.get("file_uploader")[0].proto
+    assert uploader.label.startswith("Archivo de inventario o ventas (hasta 10 MB)")
+    assert "1 MB = 1,000,000 bytes" in uploader.help and "«Upload»" in uploader.help
+    for fid, name, store, code in (("a", "conteo norte.xlsx", "Norte", "N1"), ("b", "conteo sur.xlsx", "Sur", "S1")):
+        _upload(at, fid, name, xlsx([[f"Sucursal: {store}"], ["Clave", "Existencia"], [code, 3]]))
+        _unknown_radio(at).set_value("Crearlas como productos nuevos (origen Excel)").run()
+        at.button(key="upload_confirm").click().run()
+        assert not at.exception, at.exception
+    assert at.success[0].value.endswith(
+        ": 1 fila; 1 registro nuevo, 0 actualizados y 0 sin cambio; 0 filas rechazadas.")
+    history = [df for df in at.dataframe if "Archivo" in df.value.columns][0]
+    first = history.value.to_dict("records")[0]
+    assert first["Archivo"] == "conteo sur.xlsx" and re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", first["Fecha"])
+    widths = {c.get("title", k): c.get("width") for k, c in
+              json.loads(history.proto.columns).items()}
+    assert widths["Fecha"] >= 130 and widths["Estado"] >= 100
+
+    picker = next(s for s in at.selectbox if str(s.key).startswith("undo_id_"))
+    labels = picker.options
+    assert labels[0].startswith(f"#{first['Carga']} · conteo sur.xlsx · Sur · ")  # the newest is the default
+    assert picker.index == 0
+    at.button(key="undo_button").click().run()
+    warning = [w.value for w in at.warning if w.value.startswith("¿Deshacer la carga")][0]
+    assert "Sus existencias vuelven a los valores que tenían antes de la carga." in warning
+    at.button(key="undo_cancel").click().run()
+    assert not [w for w in at.warning if w.value.startswith("¿Deshacer")]
+    assert [r["Estado"] for r in [df for df in at.dataframe if "Archivo" in df.value.columns][0].value.to_dict(
+        "records")] == ["Vigente", "Vigente"]
+    at.button(key="undo_button").click().run()
+    at.button(key="undo_confirm").click().run()
+    assert not at.exception, at.exception
+    assert f"Se deshizo la carga #{first['Carga']} (conteo sur.xlsx)" in " ".join(s.value for s in at.success)
+    assert not [e.value for e in at.error]
+
+
+def test_over_size_file_gets_the_spanish_message_and_the_uploader_takes_it(engine, clean_db, users):
+    """QA P2-7: Streamlit's own (English) size check must not stop the file before our message."""
+    config = tomllib.loads((Path(MAIN).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] >= 100
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    _upload(at, "big", "grande.csv", b"a,b\n" * 2_875_000)
+    assert at.error[0].value == "El archivo pesa 11.5 MB y el límite es 10 MB (UPLOAD_MAX_MB)."
+
+
+def test_preview_shows_a_time_only_on_rows_that_have_one(engine, clean_db, users):
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    _upload(at, "t", "VENTAS SUC CENTRO NOV 2026.xlsx", xlsx([
+        ["Fecha", "Clave", "Cantidad", "Importe"], ["03/11/2026", "A1", 1, 10], ["04/11/2026 14:30", "A1", 1, 10]]))
+    rows = [df for df in at.dataframe if "Fila" in df.value.columns and "Fecha" in df.value.columns][0].value
+    assert rows["Fecha"].tolist() == ["03/11/2026", "04/11/2026 14:30"]
