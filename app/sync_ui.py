@@ -63,11 +63,12 @@ def progress(entities: list[dict[str, Any]], job: dict[str, Any] | None, embedde
 
 
 def overview_table(rows: list[dict[str, Any]]) -> None:
-    st.dataframe(
+    # A static table: four rows whose cells wrap, so nothing is cut on a narrow screen.
+    st.table(
         [{"Entidad": r["label"], "Estado": r["status_label"],
           "Última sincronización exitosa": monitor.when(r["last_success"]),
           "Próxima programada": r["next_run_label"]} for r in rows],
-        hide_index=True, width="stretch", key="sync_overview",
+        hide_index=True,
     )
     for r in rows:
         if r["error_message"]:
@@ -96,21 +97,25 @@ def history_table(rows: list[dict[str, Any]]) -> None:
 
 
 def services(health: dict[str, Any]) -> None:
-    c1, c2, c3 = st.columns(3)
-    c1.metric("ERP", "En línea" if health["erp"] == "ok" else "Sin conexión")
     if health["embedded"]:
-        c2.metric("Ejecución", "Dentro de la app")
-        c3.metric("Programadas", "Desactivadas")
+        shown = {"ERP": "En línea" if health["erp"] == "ok" else "Sin conexión",
+                 "Ejecución": "Dentro de la app", "Programadas": "Desactivadas"}
+    else:
+        shown = {"ERP": "En línea" if health["erp"] == "ok" else "Sin conexión",
+                 "Redis": "En línea" if health["redis"] == "ok" else "Sin conexión",
+                 "Workers activos": monitor.count(health["workers"])}
+    # Each metric as wide as its value, flowing onto another row rather than cut.
+    with st.container(horizontal=True, gap="large", key="sync_services"):
+        for label, value in shown.items():
+            st.metric(label, value, width="content")
+    if health["embedded"]:
         st.caption("Sin Redis, las sincronizaciones que usted solicita se ejecutan dentro de la "
                    "aplicación. Las programadas requieren Redis (REDIS_URL) y un worker en "
                    "ejecución: `python worker.py`.")
-    else:
-        c2.metric("Redis", "En línea" if health["redis"] == "ok" else "Sin conexión")
-        c3.metric("Workers activos", monitor.count(health["workers"]))
-        if health["redis"] != "ok":
-            st.error(f"Redis no responde: {health['redis'].removeprefix('error: ')}")
-        elif not health["workers"]:
-            st.warning("No hay workers activos: las sincronizaciones quedarán en espera hasta que "
-                       "usted inicie `python worker.py`.")
+    elif health["redis"] != "ok":
+        st.error(f"Redis no responde: {health['redis'].removeprefix('error: ')}")
+    elif not health["workers"]:
+        st.warning("No hay workers activos: las sincronizaciones quedarán en espera hasta que "
+                   "usted inicie `python worker.py`.")
     if health["erp"] != "ok":
         st.error(health["erp"].removeprefix("error: "))

@@ -59,7 +59,7 @@ def test_manager_triggers_a_sync_and_sees_it_complete(engine, clean_db, users):
     assert _int(rows[0]["Nuevos"]) + _int(rows[0]["Sin cambios"]) == productos + almacenes
     assert rows[0]["Con error"] == "0"
     assert re.fullmatch(r"\d+\.\d s", rows[0]["Duración"]), rows[0]["Duración"]
-    overview = at.dataframe[0].value.to_dict("records")
+    overview = at.table[0].value.to_dict("records")
     assert overview[0]["Entidad"] == "Productos y almacenes"
     assert overview[0]["Estado"] == "Completada"
     assert overview[0]["Última sincronización exitosa"] != "—"
@@ -127,7 +127,7 @@ def _sync_row(job_id: str | None, entity: str, status: str, *, processed: int = 
 
 
 def _overview(at) -> dict[str, dict]:
-    return {r["Entidad"]: r for r in at.dataframe[0].value.to_dict("records")}
+    return {r["Entidad"]: r for r in at.table[0].value.to_dict("records")}
 
 
 def _metrics(at) -> dict[str, str]:
@@ -271,8 +271,9 @@ def test_buttons_flow_in_one_wrapping_row_and_overview_fits(engine, clean_db, us
     assert [b.label for b in box.button] == [
         "Productos y almacenes", "Inventario", "Clientes", "Ventas", "Todo"]
     assert not any((b.key or "").startswith("sync_") for c in at.columns for b in c.button)
-    # The overview keeps four short columns; a failure's message goes below it, whole.
-    assert list(at.dataframe[0].value.columns) == [
+    # The overview is a static table of four columns whose cells wrap; a failure's message goes
+    # below it, whole.
+    assert list(at.table[0].value.columns) == [
         "Entidad", "Estado", "Última sincronización exitosa", "Próxima programada"]
     _sync_row("z", "clientes", "failed", started=datetime.now(), took=timedelta(seconds=1))
     with db.begin() as conn:
