@@ -99,9 +99,17 @@ def show_result(result: dict[str, Any]) -> None:
     kpis[3].metric("Rechazados", number(len(result["rejected"])))
 
 
-# Fixed widths (pixels) so "28/11/2026 10:15" and "Reemplazada" are never cut off.
-HISTORY_WIDTHS = {"Carga": 60, "Archivo": 240, "Tipo": 90, "Sucursal": 140, "Periodo": 190, "Filas": 70,
-                  "Rechazadas": 95, "Estado": 110, "Fecha": 140}
+# Fixed widths (pixels) so "28/11/2026 10:15" and "Reemplazada" are never cut off; all fit in ~930 px.
+HISTORY_WIDTHS = {"Carga": 50, "Fecha": 125, "Estado": 95, "Archivo": 180, "Tipo": 80, "Sucursal": 125,
+                  "Periodo": 135, "Filas": 50, "Rechazadas": 85}
+
+
+def _period(r: dict[str, Any]) -> str:
+    """01/11 – 15/11/2026 (the year once when both ends share it)."""
+    a, b = r["date_from"], r["date_to"]
+    if not a or not b:
+        return "—"
+    return f"{a:%d/%m} – {fecha(b)}" if a.year == b.year else f"{fecha(a)} – {fecha(b)}"
 
 
 def history_table(rows: list[dict[str, Any]]) -> None:
@@ -110,11 +118,10 @@ def history_table(rows: list[dict[str, Any]]) -> None:
         st.caption("Todavía no hay cargas.")
         return
     st.dataframe(
-        [{"Carga": r["id"], "Archivo": r["filename"], "Tipo": KIND_LABELS.get(r["kind"] or "", "—"),
-          "Sucursal": r["store"] or "—",
-          "Periodo": f"{fecha(r['date_from'])} – {fecha(r['date_to'])}" if r["date_from"] else "—",
-          "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"], "Estado": STATUS_LABELS.get(r["status"], r["status"]),
-          "Fecha": fecha_hora(r["created_at"]) if r["created_at"] else "—"} for r in rows],
+        [{"Carga": r["id"], "Fecha": fecha_hora(r["created_at"]) if r["created_at"] else "—",
+          "Estado": STATUS_LABELS.get(r["status"], r["status"]), "Archivo": r["filename"],
+          "Tipo": KIND_LABELS.get(r["kind"] or "", "—"), "Sucursal": r["store"] or "—", "Periodo": _period(r),
+          "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"]} for r in rows],
         hide_index=True, width="stretch", key="upload_history",
         column_config={name: st.column_config.Column(width=w) for name, w in HISTORY_WIDTHS.items()},
     )
@@ -145,7 +152,8 @@ def unknown_codes_choice(pv: Preview) -> str:
 
 
 UPLOADER_HELP = ("Excel (.xlsx, .xlsm, .xls) o CSV/TXT exportado por el sistema de la sucursal, hasta {mb} MB "
-                 "(1 MB = 1,000,000 bytes, como muestra el recuadro). El recuadro es un componente en inglés: "
+                 "(1 MB = 1,000,000 bytes, como muestra el recuadro); el límite que vale es ese, aunque el "
+                 "recuadro diga otro. El recuadro es un componente en inglés: "
                  "«Drag and drop file here» = arrastre el archivo aquí; «Upload» o «Browse files» = buscarlo.")
 
 
