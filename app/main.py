@@ -29,7 +29,7 @@ try:
     data.prepare_once()
 except Exception as exc:  # noqa: BLE001 - the page shows the reason, never a traceback
     st.error(f"No se pudo preparar la base de datos ({type(exc).__name__}). "
-             "Revisa DATABASE_URL y que el servidor esté en línea.")
+             "Revise DATABASE_URL y que el servidor esté en línea.")
     st.stop()
 
 user = auth.login_gate()
