@@ -18,6 +18,7 @@ from core.erp.sync_status import Counts, finish
 from core.models import jobs as jobs_table
 from core.models import sync_jobs
 from core.users import PermissionDenied
+from tests.jobs.rq_helpers import redis_db, redis_env  # noqa: F401
 from tests.pages.conftest import goto, login, page_titles
 
 
@@ -283,3 +284,20 @@ def test_buttons_flow_in_one_wrapping_row_and_overview_fits(engine, clean_db, us
     assert _overview(at)["Clientes"]["Estado"] == "Falló"
     assert [e.value for e in at.error] == [
         "**Clientes**: No se pudo conectar con el servidor Firebird: conexión rechazada."]
+
+
+@pytest.mark.usefixtures("redis_env")
+def test_with_redis_and_no_worker_the_page_says_what_is_missing(engine, clean_db, users):
+    at = login(users["manager"].email)
+    goto(at, "sync.py")
+    assert not at.exception, at.exception
+    assert {r["Próxima programada"] for r in _overview(at).values()} == {"Sin worker activo"}
+    metrics = _metrics(at)
+    assert (metrics["Redis"], metrics["Workers activos"]) == ("En línea", "0")
+    assert [w.value for w in at.warning] == [
+        "No hay workers activos: las sincronizaciones quedarán en espera hasta que usted inicie "
+        "`python worker.py`."]
+    at.button(key="sync_ventas").click().run()
+    assert at.get("progress")[0].text == (
+        "En cola: esperando a que un worker (python worker.py) la inicie…")
+    assert _overview(at)["Ventas"]["Estado"] == "En espera"
