@@ -46,6 +46,9 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     kpis = dashboard_kpis(page)
     assert (kpis["Filas listas"], kpis["Filas rechazadas"], kpis["Importe total"]) == ("1", "0", "$12,345.67")
     page.get_by_text("Producto de prueba del navegador").first.wait_for(state="attached")  # canvas grid cell
+    # Unknown codes are skipped unless the user asks to create them (and is told how many).
+    page.get_by_text("Crearlas como productos nuevos (origen Excel)").click()
+    page.get_by_text("Al cargar se crearán 1 producto nuevo en el catálogo").wait_for()
     page.get_by_role("button", name="Confirmar y cargar").click()
     page.get_by_text("Se cargó el archivo de ventas «ventas navegador.xlsx»").wait_for()
 
