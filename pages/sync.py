@@ -70,4 +70,4 @@ if toast := st.session_state.pop("sync_toast", None):
     st.toast(toast[0], icon=toast[1])
 
 st.subheader("Servicios")
-sync_ui.services(monitor.sync_health(max_age_s=30))
+sync_ui.services(monitor.sync_health(max_age_s=10))
