@@ -19,7 +19,7 @@ from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header,
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
-from core.ingest.util import paused_gc
+from core.ingest.util import paused_gc, plural
 
 _FEMININE = {"existencia", "cantidad"}
 CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}
@@ -268,6 +268,25 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
                        for k, v in frame.items()})
     pv.rows = df.loc[accepted].reset_index(drop=True)
     _date_range(pv, title_range)
+    _value_notes(pv, fila[accepted], {k: v[accepted] for k, v in numbers.items()}, frame.get("folio"), accepted)
+
+
+def _value_notes(pv: Preview, fila: np.ndarray, numbers: dict[str, np.ndarray], folio: Any, accepted: np.ndarray) -> None:
+    """What the user should know before confirming: stock read as 0 or negative; documents made per day."""
+
+    def rows(mask: np.ndarray) -> str:
+        shown = ", ".join(str(f) for f in fila[mask][:8]) + ("…" if mask.sum() > 8 else "")
+        return f"{plural(int(mask.sum()), 'fila', 'filas')} ({shown})"
+
+    if pv.kind == "inventory" and "existencia" in numbers:
+        blank, negative = np.isnan(numbers["existencia"]), numbers["existencia"] < 0
+        if blank.any():
+            pv.warnings.append(f"{rows(blank)} sin existencia: se cargan como 0.")
+        if negative.any():
+            pv.warnings.append(f"{rows(negative)} con existencia negativa: se cargan así; revise que sea correcto.")
+    elif pv.kind == "sales" and accepted.any() and (folio is None or pd.isna(folio[accepted]).any()):
+        pv.warnings.append("El archivo no trae folio o ticket en todas las filas: se guardará un documento por "
+                           "sucursal y día (así se cuentan «Documentos» y «Ticket promedio» en el tablero).")
 
 
 def _reject_repeated(frame: dict[str, Any], reasons: np.ndarray, accepted: np.ndarray, rejected: np.ndarray) -> None:

@@ -110,6 +110,26 @@ def check_catalog(pv: Preview, conn: Connection) -> None:
     elif new:
         pv.warnings.append(f"{len(new)} sucursales no existen todavía ({', '.join(new[:5])}): al cargar se "
                            "crearán como almacenes nuevos.")
+    _earlier_uploads(conn, pv)
+
+
+def _earlier_uploads(conn: Connection, pv: Preview) -> None:
+    """Say before loading which live upload of the same store this file replaces or overlaps."""
+    if not pv.kind or not pv.date_from or not pv.date_to or not pv.store_label:
+        return
+    found = conn.execute(select(uploads.c.id, uploads.c.store, uploads.c.date_from, uploads.c.date_to).where(
+        uploads.c.status == "loaded", uploads.c.kind == pv.kind, uploads.c.sha256 != pv.sha256,
+        uploads.c.date_from <= pv.date_to, uploads.c.date_to >= pv.date_from).order_by(uploads.c.id)).all()
+    for i, store, a, b in found:
+        if store_key(store or "") != store_key(pv.store_label):
+            continue
+        if (a, b) == (pv.date_from, pv.date_to):
+            pv.warnings.append(f"Reemplazará la carga #{i} del mismo periodo y sucursal.")
+        elif pv.kind == "sales":
+            pv.warnings.append(
+                f"El periodo se traslapa con la carga #{i} de la misma sucursal ({a:%d/%m/%Y} al {b:%d/%m/%Y}): "
+                "los documentos con el mismo folio (o del mismo día, si no hay folio) se actualizan con este "
+                "archivo y los demás se suman. Si después deshace esta carga, esos documentos también se quitan.")
 
 
 def already_loaded(conn: Connection, sha256: str) -> dict[str, Any] | None:

@@ -90,3 +90,32 @@ def test_size_limit_in_decimal_megabytes_like_the_uploader():
     with pytest.raises(IngestError) as exc:
         sniff(b"a,b\n" * 2_875_000, "grande.csv", max_mb=10)  # 11.5 MB = 10.97 MiB
     assert exc.value.message == "El archivo pesa 11.5 MB y el límite es 10 MB (UPLOAD_MAX_MB)."
+
+
+def test_preview_notes_blank_and_negative_stock(clean_db, manager):
+    """QA P3-11."""
+    pv = preview_upload(manager, xlsx([["Sucursal: Centro"], ["Clave", "Descripción", "Existencia"], ["A1", "Uno", 3],
+                                       ["A2", "Dos", None], ["A3", "Tres", "(3)"]]), "inv.xlsx")
+    assert pv.rows["existencia"].tolist() == [3.0, 0.0, -3.0]
+    assert "1 fila (4) sin existencia: se cargan como 0." in pv.warnings
+    assert "1 fila (5) con existencia negativa: se cargan así; revise que sea correcto." in pv.warnings
+
+
+def test_preview_says_documents_per_day_and_overlaps(ingest, manager):
+    """QA P2-4 and P3-12."""
+    first = xlsx([["Sucursal: Centro"], ["Del 01/11/2026 al 15/11/2026"], ["Fecha", "Clave", "Cantidad", "Importe"],
+                  ["03/11/2026", "A1", 1, 10], ["12/11/2026", "A1", 1, 10]])
+    pv, res = ingest(first, "ventas 1.xlsx", unknown="create")
+    assert ("El archivo no trae folio o ticket en todas las filas: se guardará un documento por sucursal y día "
+            "(así se cuentan «Documentos» y «Ticket promedio» en el tablero).") in pv.warnings
+    second = xlsx([["Sucursal: Centro"], ["Del 10/11/2026 al 20/11/2026"], ["Fecha", "Folio", "Clave", "Cantidad"],
+                   ["12/11/2026", "T1", "A1", 2]])
+    pv2 = preview_upload(manager, second, "ventas 2.xlsx")
+    assert [w for w in pv2.warnings if "traslapa" in w] == [
+        f"El periodo se traslapa con la carga #{res.upload_id} de la misma sucursal (01/11/2026 al 15/11/2026): "
+        "los documentos con el mismo folio (o del mismo día, si no hay folio) se actualizan con este archivo y los "
+        "demás se suman. Si después deshace esta carga, esos documentos también se quitan."]
+    corrected = xlsx([["Sucursal: Centro"], ["Del 01/11/2026 al 15/11/2026"], ["Fecha", "Clave", "Cantidad", "Importe"],
+                      ["03/11/2026", "A1", 2, 20]])
+    assert f"Reemplazará la carga #{res.upload_id} del mismo periodo y sucursal." in preview_upload(
+        manager, corrected, "ventas 1 corregido.xlsx").warnings
