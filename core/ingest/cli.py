@@ -103,4 +103,4 @@ def _print_preview(pv: Preview) -> None:
     for r in pv.rejected[:MAX_LISTED]:
         print(f"  fila {r['row']}: {r['reason']}")
     if len(pv.rejected) > MAX_LISTED:
-        print(f"  … y {len(pv.rejected) - MAX_LISTED:,} filas rechazadas más")
+        print(f"  … y {plural(len(pv.rejected) - MAX_LISTED, 'fila rechazada', 'filas rechazadas')} más")

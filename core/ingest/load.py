@@ -193,7 +193,9 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
             rejected.sort(key=lambda r: r["row"])
             rows = rows.loc[~skipped].reset_index(drop=True)
         if rows.empty:
-            raise IngestError("No queda ninguna fila para cargar (todas las claves son desconocidas y se omitieron).")
+            raise IngestError("No queda ninguna fila para cargar: todas las claves son desconocidas y se omitieron. "
+                              "Para cargarlas, elija crearlas como productos nuevos (línea de comandos: "
+                              "--unknown create).")
         single = store_map.get(store_key(pv.store)) if pv.store else None
         upload_id = conn.execute(insert(uploads).values(
             filename=pv.filename[:255], sha256=pv.sha256, kind=pv.kind, store=pv.store_label,

@@ -72,6 +72,7 @@ def test_kind_and_store_options(clean_db, tmp_path):
     # Nothing is in the catalog and unknown codes are skipped: nothing left to load.
     assert (code, out["status"]) == (1, "refused")
     assert out["message"].startswith("No queda ninguna fila para cargar")
+    assert out["message"].endswith("(línea de comandos: --unknown create).")
     code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory", "--unknown", "create")
     assert (code, out["status"], out["store"], out["rows_ok"], out["totals"]["existencia"]) == (0, "loaded", "Matriz", 1, 3.0)
     assert out["rejected"] == [{"row": 3, "reason": "Existencia no numérica: «x»"}]
