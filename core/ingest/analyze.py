@@ -154,7 +154,8 @@ def _analyze(
         # Forced to inventory, a sales file would load its units sold as stock.
         pv.problems.append(
             "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
-            "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."
+            "Cambie el tipo a Ventas (línea de comandos: --kind sales), o elija la columna de existencia en "
+            "«Columnas reconocidas»."
         )
         return pv
     if chosen == "inventory" and "existencia" not in cols and "cantidad" in cols:

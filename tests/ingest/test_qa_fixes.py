@@ -51,7 +51,8 @@ def test_sales_file_forced_to_inventory_is_refused(clean_db, manager):
     forced = preview_upload(manager, data, "v.xlsx", kind="inventory")
     assert forced.problems == [
         "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
-        "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."]
+        "Cambie el tipo a Ventas (línea de comandos: --kind sales), o elija la columna de existencia en «Columnas "
+        "reconocidas»."]
     assert forced.rows.empty
     # The user may still say which column is the stock.
     chosen = preview_upload(manager, data, "v.xlsx", kind="inventory", mapping={"existencia": 3})
