@@ -31,9 +31,10 @@ def test_sync_page_fits_without_cut_labels(demo_data, live_app, page, users, wid
     page.set_viewport_size({"width": width, "height": 1000})
     login_in_browser(page, live_app, users["manager"].email, TEST_PASSWORD)
     page.get_by_role("link", name="Sincronización").click()
+    page.get_by_role("heading", name="Sincronización con el ERP").wait_for(timeout=60_000)
     page.get_by_role("button", name="Todo").wait_for()
     # The services come with the page, not seconds later.
-    page.get_by_test_id("stMetricValue").first.wait_for(timeout=5_000)
+    page.get_by_text("Dentro de la app").wait_for(timeout=5_000)
     buttons = page.evaluate(CUT_LABELS)
     assert [text for text, _ in buttons] == LABELS
     assert [text for text, cut in buttons if cut] == []
