@@ -8,46 +8,28 @@ from core import db
 from core.config import get_settings
 
 
-def _status(check) -> str:
+def _database() -> str:
     try:
-        detail = check()
+        db.ping()
     except Exception as exc:  # noqa: BLE001 - health reports every failure as text
         text = db.describe_error(exc) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return f"error: {text}"
-    return "ok" if not detail else f"ok ({detail})"
-
-
-def _redis() -> str | None:
-    from core.jobs import redis_connection
-
-    conn = redis_connection()
-    if conn is None:
-        return "sin configurar: trabajos en el mismo proceso"
-    conn.ping()
-    return None
-
-
-def _erp() -> str | None:
-    from core.erp.sync import get_source
-
-    source = get_source()
-    try:
-        return source.ping()
-    finally:
-        source.close()
+    return "ok"
 
 
 def check_health() -> dict[str, Any]:
-    """One entry per service: "ok", "ok (detalle)" or "error: …"; workers is a count."""
-    from core.jobs import worker_count
+    """One entry per service: "ok" or "error: …" (Redis may be "sin configurar"); workers is a count."""
+    from core.erp.monitor import sync_health
 
-    report: dict[str, Any] = {"database": _status(db.ping), "redis": _status(_redis), "erp": _status(_erp)}
-    try:
-        report["workers"] = worker_count()
-    except Exception:  # noqa: BLE001 - Redis down already shows in report["redis"]
-        report["workers"] = 0
-    report["erp_source"] = get_settings().erp_source
-    return report
+    services = sync_health()
+    redis = services["redis"]
+    return {
+        "database": _database(),
+        "redis": "sin configurar (trabajos dentro de la app)" if redis == "none" else redis,
+        "erp": services["erp"],
+        "workers": services["workers"],
+        "erp_source": get_settings().erp_source,
+    }
 
 
 def is_healthy(report: dict[str, Any]) -> bool:
