@@ -250,6 +250,37 @@ upload_stock_snapshots = Table(
     Column("prev_upload_id", Integer),  # the row's upload_id before (NULL = the ERP's)
 )
 
+# The sales documents (and their lines) a sales upload took over from another live upload, kept so
+# that undoing it gives them back instead of deleting that upload's sales.
+upload_sales_snapshots = Table(
+    "upload_sales_snapshots", metadata,
+    Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True),
+    Column("venta_id", Integer, primary_key=True),
+    Column("prev_upload_id", Integer),
+    Column("erp_id", String(80), nullable=False),
+    Column("tipo", String(2)),
+    Column("folio", String(40)),
+    Column("fecha", DateTime, nullable=False),
+    Column("cliente_id", Integer),
+    Column("cliente_nombre", String(255)),
+    Column("almacen_id", Integer),
+    Column("subtotal", Money, nullable=False),
+    Column("iva", Money, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("estatus", String(2)),
+)
+
+upload_sales_line_snapshots = Table(
+    "upload_sales_line_snapshots", metadata,
+    Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True),
+    Column("venta_id", Integer, primary_key=True),
+    Column("linea", Integer, primary_key=True),
+    Column("producto_id", Integer, nullable=False),
+    Column("cantidad", Quantity, nullable=False),
+    Column("precio_unitario", UnitPrice),
+    Column("importe", Money, nullable=False),
+)
+
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True),

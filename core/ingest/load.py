@@ -20,6 +20,7 @@ from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upser
 from core.ingest.context import leading_match, store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
+from core.ingest.sales_undo import restore_sales, snapshot_sales
 from core.ingest.stock_undo import restore_stock, snapshot_stock
 from core.ingest.util import paused_gc, plural
 from core.models import (
@@ -129,7 +130,8 @@ def _earlier_uploads(conn: Connection, pv: Preview) -> None:
             pv.warnings.append(
                 f"El periodo se traslapa con la carga #{i} de la misma sucursal ({a:%d/%m/%Y} al {b:%d/%m/%Y}): "
                 "los documentos con el mismo folio (o del mismo día, si no hay folio) se actualizan con este "
-                "archivo y los demás se suman. Si después deshace esta carga, esos documentos también se quitan.")
+                f"archivo y los demás se suman. Si después deshace esta carga, esos documentos vuelven a como los "
+                f"dejó la carga #{i}.")
 
 
 def already_loaded(conn: Connection, sha256: str) -> dict[str, Any] | None:
@@ -206,7 +208,8 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
         if pv.kind == "inventory":
             res = _load_inventory(conn, rows, store_map, prod_map, upload_id)
         else:
-            res = _load_sales(conn, rows, store_map, prod_map, upload_id, note)
+            res = _load_sales(conn, rows, store_map, prod_map, upload_id, note,
+                              replacing=_same_period(conn, pv, upload_id))
         note(0.9, "Reemplazando cargas anteriores del mismo periodo")
         replaced = _replace_earlier(conn, pv, upload_id)
         stored = _store_original(pv, data, upload_id)
@@ -304,7 +307,8 @@ def _load_inventory(conn: Connection, rows: pd.DataFrame, stores: dict, prods: d
 _SAFE_KEY = re.compile(r"[^0-9A-Za-z._-]+")
 
 
-def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress) -> Any:
+def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict, upload_id: int, note: Progress,
+                *, replacing: list[int] | tuple[int, ...] = ()) -> Any:
     """Documents (origen EXCEL) by folio, or one per store and day, with their lines."""
     alm = rows["almacen"].to_numpy(dtype=object)
     keys = {a: store_key(str(a)) for a in pd.unique(alm)}
@@ -338,6 +342,8 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     # Only this file's stores can hold its documents (their ids start with the store key).
     before = id_map(conn, "erp_ventas", "erp_id", where=(erp_ventas.c.origen == "EXCEL")
                     & erp_ventas.c.almacen_id.in_(sorted(set(alm_ids.values()))))
+    if before:  # documents another upload loaded: kept so that undoing this one gives them back
+        snapshot_sales(conn, upload_id, {k: before[k] for k in docs.index if k in before}, replacing)
     subtotal = _num_list(docs["subtotal"], 2)
     doc_rows = list(zip(
         ["EXCEL"] * len(docs), docs.index.tolist(), np.where(docs["neg"], "D", "V").tolist(),
@@ -385,14 +391,19 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     return doc_res + line_res
 
 
-def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]:
-    """A corrected file (same kind, store and period) replaces the rows of the earlier upload."""
+def _same_period(conn: Connection, pv: Preview, upload_id: int) -> list[int]:
+    """Live uploads of the same kind, store and period as this file (the ones it replaces)."""
     earlier = conn.execute(select(uploads.c.id, uploads.c.store).where(
         uploads.c.status == "loaded", uploads.c.kind == pv.kind, uploads.c.id != upload_id,
         uploads.c.date_from.is_(None) if pv.date_from is None else uploads.c.date_from == pv.date_from,
         uploads.c.date_to.is_(None) if pv.date_to is None else uploads.c.date_to == pv.date_to,
     )).all()
-    ids = [i for i, store in earlier if store_key(store or "") == store_key(pv.store_label or "")]
+    return [i for i, store in earlier if store_key(store or "") == store_key(pv.store_label or "")]
+
+
+def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]:
+    """A corrected file (same kind, store and period) replaces the rows of the earlier upload."""
+    ids = _same_period(conn, pv, upload_id)
     for old in ids:
         _delete_rows(conn, old)
         conn.execute(update(uploads).where(uploads.c.id == old).values(status="replaced", replaced_by=upload_id))
@@ -400,10 +411,8 @@ def _replace_earlier(conn: Connection, pv: Preview, upload_id: int) -> list[int]
 
 
 def _delete_rows(conn: Connection, upload_id: int) -> None:
-    """Remove what an upload wrote: sales documents with their lines; stock rows restored or removed."""
-    docs = select(erp_ventas.c.id).where(erp_ventas.c.upload_id == upload_id).scalar_subquery()
-    conn.execute(delete(erp_ventas_detalle).where(erp_ventas_detalle.c.venta_id.in_(docs)))
-    conn.execute(delete(erp_ventas).where(erp_ventas.c.upload_id == upload_id))
+    """Remove what an upload wrote; what it overwrote (documents, stock rows) goes back as it was."""
+    restore_sales(conn, upload_id)
     restore_stock(conn, upload_id)  # stock rows go back to what they held before the upload
 
 

@@ -115,7 +115,8 @@ def test_preview_says_documents_per_day_and_overlaps(ingest, manager):
     assert [w for w in pv2.warnings if "traslapa" in w] == [
         f"El periodo se traslapa con la carga #{res.upload_id} de la misma sucursal (01/11/2026 al 15/11/2026): "
         "los documentos con el mismo folio (o del mismo día, si no hay folio) se actualizan con este archivo y los "
-        "demás se suman. Si después deshace esta carga, esos documentos también se quitan."]
+        f"demás se suman. Si después deshace esta carga, esos documentos vuelven a como los dejó la carga "
+        f"#{res.upload_id}."]
     corrected = xlsx([["Sucursal: Centro"], ["Del 01/11/2026 al 15/11/2026"], ["Fecha", "Clave", "Cantidad", "Importe"],
                       ["03/11/2026", "A1", 2, 20]])
     assert f"Reemplazará la carga #{res.upload_id} del mismo periodo y sucursal." in preview_upload(

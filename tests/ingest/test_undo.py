@@ -1,12 +1,20 @@
-"""Undo and replace of inventory uploads put back the stock rows that were there before (QA P1-2)."""
+"""Undo and replace put back what an upload overwrote: stock rows (QA P1-2) and other uploads' sales documents."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import begin, get_engine, upsert
 from core.ingest.load import undo_upload
-from core.models import erp_almacenes, erp_inventario, erp_productos, upload_stock_snapshots
+from core.models import (
+    erp_almacenes,
+    erp_inventario,
+    erp_productos,
+    erp_ventas,
+    erp_ventas_detalle,
+    upload_sales_snapshots,
+    upload_stock_snapshots,
+)
 from tests.ingest.conftest import xlsx
 
 ERP_STOCK = {"A1": (10.0, 1.0), "A2": (20.0, 2.0), "A3": (30.0, 3.0)}
@@ -74,3 +82,45 @@ def test_undo_of_an_older_upload_keeps_the_newer_one_and_then_the_erp_values(ing
     assert _rows() == {**ERP_ROWS, "A1": (6.0, 1.0, newer.upload_id)}
     undo_upload(manager, newer.upload_id)
     assert _rows() == ERP_ROWS  # the undone older upload's 5 does not come back
+
+
+def _sales_file(period: str, lines: list[list]) -> bytes:
+    return xlsx([["Sucursal: Centro"], [period], ["Fecha", "Folio", "Clave", "Cantidad", "Importe"], *lines])
+
+
+def _docs() -> dict[str, tuple[float, int | None]]:
+    """folio -> (cantidad total, upload_id) of the EXCEL documents."""
+    q = (select(erp_ventas.c.folio, func.sum(erp_ventas_detalle.c.cantidad), erp_ventas.c.upload_id)
+         .join(erp_ventas_detalle, erp_ventas_detalle.c.venta_id == erp_ventas.c.id)
+         .where(erp_ventas.c.origen == "EXCEL").group_by(erp_ventas.c.folio, erp_ventas.c.upload_id))
+    with get_engine().connect() as conn:
+        return {f: (float(q_), u) for f, q_, u in conn.execute(q)}
+
+
+FIRST = ("Del 01/11/2026 al 15/11/2026", [["03/11/2026", "T1", "A1", 1, 10], ["12/11/2026", "T2", "A1", 2, 20],
+                                          ["12/11/2026", "T2", "A2", 3, 30]])
+OVERLAP = ("Del 10/11/2026 al 20/11/2026", [["12/11/2026", "T2", "A1", 5, 50], ["18/11/2026", "T3", "A1", 1, 10]])
+
+
+def test_undo_of_an_overlapping_sales_file_gives_back_the_earlier_uploads_documents(ingest, manager):
+    _pv, first = ingest(_sales_file(*FIRST), "ventas 1.xlsx", unknown="create")
+    _pv, second = ingest(_sales_file(*OVERLAP), "ventas 2.xlsx", unknown="create")
+    assert _docs() == {"T1": (1.0, first.upload_id), "T2": (5.0, second.upload_id), "T3": (1.0, second.upload_id)}
+    undo_upload(manager, second.upload_id)
+    # T2 is again the earlier file's (its two lines), not deleted with the later file.
+    assert _docs() == {"T1": (1.0, first.upload_id), "T2": (5.0, first.upload_id)}
+    with get_engine().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(erp_ventas_detalle)).scalar_one() == 3
+    undo_upload(manager, first.upload_id)
+    assert _docs() == {}
+
+
+def test_undo_of_the_earlier_sales_file_keeps_the_later_ones_documents(ingest, manager):
+    _pv, first = ingest(_sales_file(*FIRST), "ventas 1.xlsx", unknown="create")
+    _pv, second = ingest(_sales_file(*OVERLAP), "ventas 2.xlsx", unknown="create")
+    undo_upload(manager, first.upload_id)
+    assert _docs() == {"T2": (5.0, second.upload_id), "T3": (1.0, second.upload_id)}
+    undo_upload(manager, second.upload_id)
+    assert _docs() == {}  # the undone earlier file's T2 does not come back
+    with get_engine().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(upload_sales_snapshots)).scalar_one() == 0
