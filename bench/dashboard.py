@@ -30,7 +30,7 @@ def _forget_generated() -> None:
     """Both the baseline and the seeding generate the records from scratch."""
     from core.erp import demo
 
-    demo._generate_cached.cache_clear()
+    demo.clear_cache()
 
 
 def _drain_source(scale: float) -> None:

@@ -227,6 +227,12 @@ _cache_lock = threading.Lock()
 _cache: dict[tuple, DemoData] = {}
 
 
+def clear_cache() -> None:
+    """Forget generated data (benchmarks time a generation from scratch)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def _generate_cached(scale: float, seed: int, end: date, cutoff: datetime | None) -> DemoData:
     key = (scale, seed, end, cutoff)
     with _cache_lock:
