@@ -819,6 +819,13 @@ def reader_options(settings: Any) -> dict[str, Any]:
     }
 
 
+def source_from_settings() -> MicrosipReader:
+    """The configured Microsip reader (what a reader process builds for itself)."""
+    from core.config import get_settings
+
+    return firebird_source(get_settings())
+
+
 def firebird_source(settings: Any) -> MicrosipReader:
     """A ``MicrosipReader`` on the Microsip database named by the ``FIREBIRD_*`` settings."""
     host = getattr(settings, "firebird_host", None) or "127.0.0.1"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
+import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -65,3 +68,68 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
                 q.get_nowait()
             except queue.Empty:
                 thread.join(timeout=0.2)
+
+
+def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
+                          depth: int = 3) -> Iterator[Any]:
+    """Yield what ``factory().method(**kwargs)`` yields, read by a separate process.
+
+    Decoding a driver's rows is Python work: in a thread it takes the GIL from the writer, in
+    its own process it runs beside it. ``factory`` ("module:function") builds the source in the
+    child from the same settings. An error in the child is raised here; a child left without
+    its parent (killed) stops by itself.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue(maxsize=depth)
+    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, q, os.getpid()),
+                        name="erp-reader", daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, value = q.get(timeout=1.0)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError("el proceso lector del ERP terminó sin avisar") from None
+                continue
+            if kind == "item":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        q.close()
+
+
+def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], q: Any, parent: int) -> None:
+    from core.erp.source import ErpError
+
+    module, name = factory.split(":")
+    source = None
+    try:
+        source = getattr(importlib.import_module(module), name)()
+        for item in getattr(source, method)(**kwargs):
+            _put(q, ("item", item), parent)
+        _put(q, ("end", None), parent)
+    except BaseException as exc:  # handed to the parent, who decides
+        if not isinstance(exc, ErpError):  # keep it picklable: the message is what matters
+            exc = RuntimeError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        _put(q, ("error", exc), parent)
+    finally:
+        if source is not None:
+            with contextlib.suppress(Exception):
+                source.close()
+
+
+def _put(q: Any, item: Any, parent: int) -> None:
+    while True:
+        try:
+            q.put(item, timeout=1.0)
+            return
+        except queue.Full:
+            if os.getppid() != parent:  # the parent died: nobody will read this
+                os._exit(0)

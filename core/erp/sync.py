@@ -145,11 +145,14 @@ def run_sync(
             _close(source)
         return _summary(reports)
 
+    # A Microsip reader built from the settings can be built again in a reader process.
+    process_reader = "core.erp.microsip:source_from_settings" if owned and source_name == "firebird" else None
     try:
         for entity in wanted:
             reports[entity] = _run_entity(
                 entity, source=source, source_name=source_name, full=full, trigger=trigger,
                 row_id=pending.get(entity), rq_job_id=rq_job_id, user_id=user_id,
+                process_reader=process_reader,
             )
     finally:
         if owned:
@@ -160,6 +163,7 @@ def run_sync(
 def _run_entity(
     entity: str, *, source: ErpSource, source_name: str, full: bool, trigger: str,
     row_id: int | None, rq_job_id: str | None, user_id: int | None,
+    process_reader: str | None = None,
 ) -> EntityReport:
     label = ENTITY_LABELS[entity]
     lock = EntityLock(entity)
@@ -181,6 +185,7 @@ def _run_entity(
             expected=sync_status.expected_records(entity, full=full),
             on_batch=lambda c, p: _after_batch(lock, row, c, p),
             prefetch=prefetch,
+            process_reader=process_reader,
         )
         outcome = LOADERS[entity](ctx)
         message = _entity_message(label, counts, outcome.notes)

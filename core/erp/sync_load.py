@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from core.db import begin, bump_version, id_map, upsert
+from core.erp.pipeline import prefetch_from_process
 from core.erp.source import ErpSource, VentasBatch
 from core.erp.sync_status import Counts
 
@@ -59,6 +60,8 @@ class LoadContext:
     expected: int | None
     on_batch: Callable[[Counts, float], None]
     prefetch: Callable[..., Iterator[Any]]
+    # "module:function" that builds this source again in a reader process, or None (same process)
+    process_reader: str | None = None
     batches: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _last_report: float = 0.0
@@ -304,7 +307,11 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
     state: dict[str, Any] = {"watermark": ctx.previous_watermark, "unknown": 0, "deleted": 0,
                              "lines_removed": 0}
 
-    for batch in ctx.prefetch(lambda: ctx.source.ventas(modified_since=since)):
+    if reads_all and ctx.process_reader:  # a big read: worth a process's start-up
+        batches = prefetch_from_process(ctx.process_reader, "ventas", {"modified_since": None})
+    else:
+        batches = ctx.prefetch(lambda: ctx.source.ventas(modified_since=since))
+    for batch in batches:
         _load_ventas_batch(ctx, batch, docs, seen if reads_all else None, state,
                            productos=productos, almacenes=almacenes, clientes=clientes,
                            complete_map=reads_all)
