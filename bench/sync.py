@@ -231,6 +231,9 @@ def run_child(mode: str, url: str, fdb_path: Path) -> dict[str, Any]:
 
 def child(mode: str) -> None:
     """Inside the child: one sync, timed; prints seconds, counts and peak RSS."""
+    import core.erp.microsip
+    import core.erp.sync_load
+    import core.erp.sync_status  # noqa: F401 - a worker has its modules loaded: time the sync only
     from core.erp.source import ENTITIES
     from core.erp.sync import run_sync
 
