@@ -113,6 +113,18 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i:i + size]
 
 
+# After a bulk load the planner knows nothing of the new rows until autovacuum gets to them; the
+# next sync's lookups by id then pick sequential scans (measured: incremental 1.5 s -> 1.1 s).
+ANALYZE_AFTER_CREATED = 50_000
+
+
+def _refresh_statistics(tables: Sequence[str]) -> None:
+    """ANALYZE freshly loaded tables (PostgreSQL; SQLite plans without statistics here)."""
+    with begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+
 def _in_ids(conn: Connection, sql: str) -> Any:
     """``sql`` with its ``IN :ids`` as one array parameter on PostgreSQL (``= ANY``): thousands of
     expanded placeholders cost more to build and parse than the lookup itself."""
@@ -332,6 +344,8 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                 _delete_documents(conn, vanished)
                 bump_version(conn, "sales")
             state["deleted"] += len(vanished)
+    if ctx.counts.created >= ANALYZE_AFTER_CREATED:
+        _refresh_statistics(("erp_ventas", "erp_ventas_detalle"))
 
     notes = []
     if state["deleted"]:

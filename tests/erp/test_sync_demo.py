@@ -25,3 +25,22 @@ def test_demo_rerun_through_configured_source_changes_nothing(engine, clean_db):
     again = run_sync()
     assert again.status == "completed"
     assert all((r.counts.created, r.counts.updated) == (0, 0) for r in again.entities.values())
+
+
+def test_a_big_load_leaves_planner_statistics(engine, clean_db):
+    """After a full load the sales tables are analysed, so the next sync's lookups use indexes."""
+    from sqlalchemy import text
+
+    from core import db
+    from core.erp.demo import DemoSource
+    from core.erp.sync import run_sync
+
+    report = run_sync(source=DemoSource(scale=0.6), entities=None, full=True)
+    assert report.status == "completed"
+    if engine.dialect.name != "postgresql":
+        return  # SQLite: nothing to refresh
+    with db.get_engine().connect() as conn:
+        analysed = conn.execute(text(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+            "AND relname IN ('erp_ventas', 'erp_ventas_detalle')")).scalars().all()
+    assert sorted(analysed) == ["erp_ventas", "erp_ventas_detalle"]
