@@ -247,6 +247,20 @@ def _generate_cached(scale: float, seed: int, end: date, cutoff: datetime | None
     return data
 
 
+def _audit(users: np.ndarray, created: Any, modified: Any, cancelled: np.ndarray) -> dict[str, Any]:
+    """Microsip's audit columns of a document (the cancelling user only where it was cancelled)."""
+    who = users.tolist()
+    return {
+        "USUARIO_CREADOR": who,
+        "FECHA_HORA_CREACION": created,
+        "USUARIO_ULT_MODIF": who,
+        "FECHA_HORA_ULT_MODIF": modified,
+        "USUARIO_CANCELACION": [None if c else u
+                                for c, u in zip(np.isnat(cancelled).tolist(), who, strict=True)],
+        "FECHA_HORA_CANCELACION": cancelled,
+    }
+
+
 class _Generator:
     def __init__(self, scale: float, seed: int, end: date, cutoff: datetime | None = None) -> None:
         self.scale = scale
@@ -1101,15 +1115,7 @@ class _Generator:
             "VENDEDOR_ID": self.vendedores[ve["vend"][o]],
             "USO_CFDI": ["G01" if t == "F" else None for t in ve["tipo"][o].tolist()],
             "METODO_PAGO_SAT": ["PUE" if t == "F" else None for t in ve["tipo"][o].tolist()],
-            "USUARIO_CREADOR": users.tolist(),
-            "FECHA_HORA_CREACION": ve["created"][o],
-            "USUARIO_ULT_MODIF": users.tolist(),
-            "FECHA_HORA_ULT_MODIF": ve["modified"][o],
-            "USUARIO_CANCELACION": [
-                None if c else u
-                for c, u in zip(np.isnat(cancelled).tolist(), users.tolist(), strict=True)
-            ],
-            "FECHA_HORA_CANCELACION": cancelled,
+            **_audit(users, ve["created"][o], ve["modified"][o], cancelled),
         }
         self.t["DOCTOS_VE_DET"] = {
             "DOCTO_VE_DET_ID": ve["l_id"][lo],
@@ -1161,15 +1167,7 @@ class _Generator:
             "APLICADO": ["S"] * n,
             "IMPORTE_NETO": pv["neto"][o],
             "TOTAL_IMPUESTOS": pv["impuestos"][o],
-            "USUARIO_CREADOR": users.tolist(),
-            "FECHA_HORA_CREACION": pv["created"][o],
-            "USUARIO_ULT_MODIF": users.tolist(),
-            "FECHA_HORA_ULT_MODIF": pv["modified"][o],
-            "USUARIO_CANCELACION": [
-                None if c else u
-                for c, u in zip(np.isnat(cancelled).tolist(), users.tolist(), strict=True)
-            ],
-            "FECHA_HORA_CANCELACION": cancelled,
+            **_audit(users, pv["created"][o], pv["modified"][o], cancelled),
         }
         self.t["DOCTOS_PV_DET"] = {
             "DOCTO_PV_DET_ID": pv["l_id"][lo],

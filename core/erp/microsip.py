@@ -246,6 +246,13 @@ def _python_codec(charset: str) -> str:
     )
 
 
+def _producto(r: tuple, text: Any, *, activo: bool) -> tuple:
+    """A PRODUCTO_FIELDS tuple from a row in that order (codigo falls back to the ERP id)."""
+    erp_id = _id(r[0])
+    return (erp_id, text(r[1]) or erp_id, text(r[2]), text(r[3]) or None, _price(r[4]),
+            _price(r[5]), text(r[6]), text(r[7]), text(r[8]), activo)
+
+
 def _bool(v: Any) -> bool:
     if isinstance(v, str):
         return v.strip().upper() in ("A", "S", "1", "T", "TRUE", "SI", "SÍ", "V", "Y")
@@ -444,24 +451,8 @@ class MicrosipReader:
     def _productos(self, text: _TextCheck) -> Iterator[list[tuple]]:
         lista = self.resolved_price_list_id()
         for rows in self._stream(SQL_PRODUCTOS, (lista,), "productos"):
-            out = []
-            for r in rows:
-                erp_id = _id(r[0])
-                out.append(
-                    (
-                        erp_id,
-                        text(r[1]) or erp_id,
-                        text(r[2]),
-                        text(r[3]) or None,
-                        _price(r[4]),
-                        _price(r[5]),
-                        text(r[6]),
-                        text(r[7]),
-                        text(r[8]),
-                        (r[9] or "A").strip() == "A",
-                    )
-                )
-            yield out
+            # ARTICULOS.ESTATUS: 'A' activo, 'S' suspendido
+            yield [_producto(r, text, activo=(r[9] or "A").strip() == "A") for r in rows]
         text.report()
 
     def almacenes(self) -> Iterator[list[tuple]]:
@@ -704,19 +695,8 @@ class MicrosipReader:
 
     @staticmethod
     def _norm_producto(r: tuple, text: _TextCheck) -> tuple:
-        erp_id = _id(r[0])
-        return (
-            erp_id,
-            text(r[1]) or erp_id,
-            text(r[2]),
-            text(r[3]) or None,
-            _price(r[4]),
-            _price(r[5]),
-            text(r[6]),
-            text(r[7]),
-            text(r[8]),
-            _bool(r[9]) if r[9] is not None else True,
-        )
+        # a site's own view may say A/S, S/N or 1/0
+        return _producto(r, text, activo=_bool(r[9]) if r[9] is not None else True)
 
     @staticmethod
     def _norm_inventario(r: tuple, text: _TextCheck) -> tuple:
