@@ -38,6 +38,14 @@ def _sync_cookie(authenticator: stauth.Authenticate) -> None:
                                 name=user.name, roles=[user.role])
 
 
+def _cookie_work_pending() -> bool:
+    """Whether this run must touch the cookie. Its component is rendered only then: each time it
+    answers, the browser reruns the page it was on, which can swallow a click on the navigation."""
+    state = st.session_state
+    return bool(state.get("cookie_action") or state.get("logout")
+                or not state.get("authentication_status"))
+
+
 def current_user() -> core_users.User | None:
     """The logged-in user as our database knows it now (role changes apply at once)."""
     if not st.session_state.get("authentication_status"):
@@ -51,7 +59,8 @@ def current_user() -> core_users.User | None:
 def login_gate() -> core_users.User | None:
     """The logged-in user, or render the login and registration forms and return None."""
     try:
-        _sync_cookie(_authenticator())
+        if _cookie_work_pending():
+            _sync_cookie(_authenticator())
     except Exception:  # noqa: BLE001 - a bad or foreign cookie only means: log in again
         log.info("ignored the session cookie", exc_info=True)
     if user := current_user():

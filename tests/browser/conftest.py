@@ -88,11 +88,41 @@ def login_in_browser(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Contraseña").first.fill(password)
     page.get_by_role("button", name="Entrar").click()
     page.get_by_role("button", name="Cerrar sesión").wait_for()
+    wait_until_idle(page)
+
+
+def wait_until_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the page's script run has finished: a click on the navigation while the
+    previous page still runs can be lost on a loaded machine."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=timeout)
+
+
+def open_page(page, link: str, heading: str) -> None:
+    """Click a navigation link until its page's heading shows: Streamlit can drop a click that
+    crosses a rerun the browser starts itself (a user would click again, and so do we)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(2):
+        page.get_by_role("link", name=link).click()
+        try:
+            page.get_by_role("heading", name=heading).wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+
+
+METRICS = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
+    m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+    m.querySelector('[data-testid="stMetricValue"]').innerText.trim()])"""
 
 
 def dashboard_kpis(page) -> dict[str, str]:
-    """The dashboard's metric values by label, as the browser shows them."""
+    """The page's metric values by label, read in one go once the page has settled (a rerun the
+    browser starts itself, after a reload, redraws them)."""
     page.get_by_test_id("stMetricValue").first.wait_for()
-    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    values = page.get_by_test_id("stMetricValue").all_inner_texts()
-    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+    wait_until_idle(page)
+    pairs = page.evaluate(METRICS)
+    return dict(pairs)

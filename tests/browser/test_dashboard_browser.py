@@ -46,3 +46,15 @@ def test_wrong_password_in_browser(demo_data, live_app, page):
     page.get_by_role("button", name="Entrar").click()
     page.get_by_text("Correo o contraseña incorrectos.").wait_for()
     assert page.get_by_test_id("stMetricValue").count() == 0
+
+
+def test_first_click_on_navigation_after_login_is_not_lost(demo_data, live_app, page, users):
+    # The cookie component used to answer on every run and could swallow this click.
+    for _ in range(3):
+        login_in_browser(page, live_app, users["manager"].email, TEST_PASSWORD)
+        page.get_by_role("link", name="Sincronización").click()
+        page.get_by_role("heading", name="Sincronización con el ERP").wait_for(timeout=20_000)
+        page.get_by_role("button", name="Cerrar sesión").click()
+        page.get_by_role("button", name="Entrar").wait_for()
+        # Logging out deletes the session cookie, so the next visit asks for the password.
+        page.wait_for_function("() => !document.cookie.includes('devcompras_sesion')")

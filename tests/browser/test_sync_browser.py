@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login_in_browser
+from tests.browser.conftest import login_in_browser, open_page
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -30,9 +30,8 @@ TABLE_OVERFLOW = """() => [...document.querySelectorAll('[data-testid="stTable"]
 def test_sync_page_fits_without_cut_labels(demo_data, live_app, page, users, width):
     page.set_viewport_size({"width": width, "height": 1000})
     login_in_browser(page, live_app, users["manager"].email, TEST_PASSWORD)
-    page.get_by_role("link", name="Sincronización").click()
-    page.get_by_role("heading", name="Sincronización con el ERP").wait_for(timeout=60_000)
-    page.get_by_role("button", name="Todo").wait_for()
+    open_page(page, "Sincronización", "Sincronización con el ERP")
+    page.get_by_role("button", name="Todo").wait_for(timeout=60_000)
     # The services come with the page, not seconds later.
     page.get_by_text("Dentro de la app").wait_for(timeout=5_000)
     buttons = page.evaluate(CUT_LABELS)

@@ -9,7 +9,7 @@ import pytest
 from app.ui import money
 from core import analytics
 from core.ingest.load import list_uploads, undo_upload
-from tests.browser.conftest import dashboard_kpis, login_in_browser
+from tests.browser.conftest import dashboard_kpis, login_in_browser, open_page
 from tests.conftest import TEST_PASSWORD
 from tests.ingest.conftest import xlsx
 
@@ -39,8 +39,7 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     ventas_before = dashboard_kpis(page)["Ventas"]
     assert ventas_before == money(before)
 
-    page.get_by_role("link", name="Cargar archivos").click()
-    page.get_by_role("heading", name="Cargar inventario o ventas").wait_for()
+    open_page(page, "Cargar archivos", "Cargar inventario o ventas")
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("heading", name="Vista previa").wait_for()
     kpis = dashboard_kpis(page)
@@ -55,8 +54,7 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     try:
         after = _ventas(manager)
         assert round(after - before, 2) == 12345.67
-        page.get_by_role("link", name="Tablero").click()
-        page.get_by_role("heading", name="Tablero").wait_for()
+        open_page(page, "Tablero", "Tablero")
         page.wait_for_function(
             "([want]) => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
             ".some(e => e.innerText.trim() === want)", arg=[money(after)])

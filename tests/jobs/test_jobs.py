@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from core import jobs
@@ -62,5 +64,9 @@ def test_rq_worker_runs_job_and_retries_with_backoff(engine, clean_db, rq_worker
     from rq.job import Job
 
     rq_job = Job.fetch(broken, connection=jobs.redis_connection())
+    # Our row is final inside the job; RQ marks its own job failed a moment later.
+    deadline = time.monotonic() + 30
+    while rq_job.get_status(refresh=True) == "started" and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert rq_job.get_status() == "failed"
     assert rq_job.retries_left == 0
