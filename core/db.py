@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,20 +144,37 @@ def _insert_fresh(conn: Connection, table: str, rows: Sequence[Sequence[Any]], c
     if stamps:
         now = datetime.now()
         rows = [(*r, *([now] * len(stamps))) for r in rows]
+    return UpsertResult(created=copy_rows(conn, table, cols, [rows]))
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str],
+              chunks: Iterable[Sequence[Sequence[Any]]]) -> int:
+    """Insert rows whose keys the caller knows are new, with no conflict check; returns the count.
+
+    On PostgreSQL all chunks go through one COPY, so the server inserts one chunk while the
+    caller builds the next (a COPY per chunk would wait for the server at the end of each).
+    """
+    count = 0
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None  # a live psycopg connection inside the caller's transaction
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        tbl = metadata.tables[table]
-        procs = [tbl.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for rows in chunks:
+                for row in rows:
+                    copy.write_row(row)
+                count += len(rows)
+        return count
+    tbl = metadata.tables[table]
+    procs = [tbl.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    for rows in chunks:
         if any(procs):
             rows = [tuple(p(v) if p and v is not None else v for p, v in zip(procs, r, strict=True))
                     for r in rows]
-        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", rows)
-    return UpsertResult(created=len(rows))
+        if rows:
+            conn.exec_driver_sql(sql, rows)
+        count += len(rows)
+    return count
 
 
 def _set_clause(target: str, columns: Sequence[str], key: Sequence[str], stamps: Sequence[str],

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
 from core.config import get_settings
-from core.db import UpsertResult, begin, bump_version, get_engine, id_map, upsert
+from core.db import UpsertResult, begin, bump_version, copy_rows, get_engine, id_map, upsert
 from core.ingest.context import leading_match, store_key
 from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
@@ -37,6 +37,7 @@ Progress = Callable[[float, str], None]
 UNKNOWN_CHOICES = ("create", "skip")
 GUESSED_STORE = ("título", "hoja", "nombre del archivo")
 LINE_CHUNK = 100_000
+LINE_COLS = ["venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"]
 
 
 @dataclass
@@ -317,20 +318,25 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     by_folio = "folio" in rows and bool(rows["folio"].notna().all())
     # Deterministic document id: the same file (or a corrected one) maps to the same documents.
     # Built with plain Python strings: converting to Arrow strings and back costs more here.
+    # Strings are built once per distinct (store, folio or day) pair, then spread by position.
+    store_code, stores_seen = pd.factorize(alm, use_na_sentinel=False)
     if by_folio:
-        fol = rows["folio"].to_numpy(dtype=object)
-        folio_key = {f: _SAFE_KEY.sub("-", str(f))[:49] for f in pd.unique(fol)}
-        erp_id = np.array([f"{safe[a]}|{folio_key[f]}" for a, f in zip(alm, fol, strict=True)], dtype=object)
-        folio = np.array([str(f)[:40] for f in fol], dtype=object)
+        part_code, parts = pd.factorize(rows["folio"].to_numpy(dtype=object), use_na_sentinel=False)
+        part_keys = [_SAFE_KEY.sub("-", str(f))[:49] for f in parts]
+        folio = np.array([str(f)[:40] for f in parts], dtype=object)[part_code]
     else:
-        days = fecha.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        erp_id = np.array([f"{safe[a]}|{d}" for a, d in zip(alm, days, strict=True)], dtype=object)
+        part_code, parts = pd.factorize(fecha.dt.normalize(), use_na_sentinel=False)
+        part_keys = [f"{d:%Y-%m-%d}" for d in parts]
         folio = np.full(len(rows), None, dtype=object)
+    pair_code, pairs = pd.factorize(store_code.astype(np.int64) * len(parts) + part_code)
+    erp_id = np.array([f"{safe[stores_seen[p // len(parts)]]}|{part_keys[p % len(parts)]}" for p in pairs],
+                      dtype=object)[pair_code]
     alm_ids = {a: stores[k] for a, k in keys.items()}
     frame = pd.DataFrame({
         "erp_id": pd.Series(erp_id, dtype=object), "fecha": fecha.to_numpy(),
         "importe": rows["importe"].to_numpy(), "neg": (rows["cantidad"] < 0).to_numpy(),
-        "folio": pd.Series(folio, dtype=object), "almacen_id": [alm_ids[a] for a in alm],
+        "folio": pd.Series(folio, dtype=object),
+        "almacen_id": np.array([alm_ids[a] for a in stores_seen], dtype=np.int64)[store_code],
         "cliente": pd.Series(rows["cliente"].to_numpy(dtype=object) if "cliente" in rows else None,
                              index=range(len(rows)), dtype=object),
     })
@@ -362,27 +368,34 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
     # Every document of this file now carries this upload's id (new or updated alike).
     venta_ids = id_map(conn, "erp_ventas", "erp_id", where=erp_ventas.c.upload_id == upload_id)
     linea = grouped.cumcount().to_numpy() + 1
-    venta_col = frame["erp_id"].map(_lookup(venta_ids)).to_numpy()
+    codes, uniques = pd.factorize(frame["erp_id"])
+    venta_col = np.array([venta_ids[k] for k in uniques], dtype=np.int64)[codes]
     prod_col = rows["codigo"].map(_lookup(prods)).to_numpy()
     cant, precio, imp = (rows[c].to_numpy(dtype=float) for c in ("cantidad", "precio", "importe"))
     # Lines of documents created by this load cannot exist yet: they skip the conflict check.
     fresh_doc = ~frame["erp_id"].isin(list(before)).to_numpy() if before else np.ones(len(rows), bool)
-    line_res = UpsertResult()
     total = len(rows)
-    # Chunks bound the memory of the row tuples; all chunks share the one transaction.
-    for start in range(0, total, LINE_CHUNK):
-        part = slice(start, start + LINE_CHUNK)
-        lines = list(zip(
-            venta_col[part].tolist(), linea[part].tolist(), prod_col[part].tolist(),
-            _num_list(cant[part], 5), _num_list(precio[part], 6), _num_list(imp[part], 2), strict=True,
-        ))
-        new = fresh_doc[part]
-        for fresh in (True, False):
-            chunk = [t for t, is_new in zip(lines, new, strict=True) if is_new == fresh] if not new.all() else (lines if fresh else [])
-            line_res += upsert(conn, "erp_ventas_detalle", chunk, key=["venta_id", "linea"], fresh=fresh, columns=[
-                "venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe"])
-        done = min(start + LINE_CHUNK, total)
-        note(0.4 + 0.5 * done / total, f"Líneas de venta: {done:,} de {total:,}")
+    known_doc_lines: list[tuple] = []
+
+    def fresh_lines() -> Iterator[list[tuple]]:
+        """The new lines in chunks (bounded memory), streamed into one COPY; the others aside."""
+        for start in range(0, total, LINE_CHUNK):
+            part = slice(start, start + LINE_CHUNK)
+            lines = list(zip(
+                venta_col[part].tolist(), linea[part].tolist(), prod_col[part].tolist(),
+                _num_list(cant[part], 5), _num_list(precio[part], 6), _num_list(imp[part], 2), strict=True,
+            ))
+            new = fresh_doc[part]
+            if new.all():
+                yield lines
+            else:
+                yield [t for t, is_new in zip(lines, new, strict=True) if is_new]
+                known_doc_lines.extend(t for t, is_new in zip(lines, new, strict=True) if not is_new)
+            done = min(start + LINE_CHUNK, total)
+            note(0.4 + 0.5 * done / total, f"Líneas de venta: {done:,} de {total:,}")
+
+    line_res = UpsertResult(created=copy_rows(conn, "erp_ventas_detalle", LINE_COLS, fresh_lines()))
+    line_res += upsert(conn, "erp_ventas_detalle", known_doc_lines, key=["venta_id", "linea"], columns=LINE_COLS)
     # Documents that existed before (another upload) keep no stale lines beyond the new last one.
     reused = [(venta_ids[k], int(n)) for k, n in grouped.size().items() if k in before]
     for venta_id, last in reused:
