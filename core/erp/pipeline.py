@@ -71,17 +71,18 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
 
 
 def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
-                          depth: int = 3) -> Iterator[Any]:
+                          encode: str | None = None, depth: int = 3) -> Iterator[Any]:
     """Yield what ``factory().method(**kwargs)`` yields, read by a separate process.
 
     Decoding a driver's rows is Python work: in a thread it takes the GIL from the writer, in
     its own process it runs beside it. ``factory`` ("module:function") builds the source in the
-    child from the same settings. An error in the child is raised here; a child left without
-    its parent (killed) stops by itself.
+    child from the same settings; ``encode`` ("module:function"), if given, turns each item into
+    something cheaper to send before it crosses. An error in the child is raised here; a child
+    left without its parent (killed) stops by itself.
     """
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue(maxsize=depth)
-    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, q, os.getpid()),
+    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, encode, q, os.getpid()),
                         name="erp-reader", daemon=True)
     child.start()
     try:
@@ -105,15 +106,21 @@ def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
         q.close()
 
 
-def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], q: Any, parent: int) -> None:
+def _function(path: str) -> Callable[..., Any]:
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], encode: str | None,
+                   q: Any, parent: int) -> None:
     from core.erp.source import ErpError
 
-    module, name = factory.split(":")
     source = None
     try:
-        source = getattr(importlib.import_module(module), name)()
+        source = _function(factory)()
+        wire = _function(encode) if encode else None
         for item in getattr(source, method)(**kwargs):
-            _put(q, ("item", item), parent)
+            _put(q, ("item", wire(item) if wire else item), parent)
         _put(q, ("end", None), parent)
     except BaseException as exc:  # handed to the parent, who decides
         if not isinstance(exc, ErpError):  # keep it picklable: the message is what matters

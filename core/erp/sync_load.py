@@ -328,7 +328,8 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                              "lines_removed": 0}
 
     if reads_all and ctx.process_reader:  # a big read: worth a process's start-up
-        batches = prefetch_from_process(ctx.process_reader, "ventas", {"modified_since": None})
+        batches = prefetch_from_process(ctx.process_reader, "ventas", {"modified_since": None},
+                                        encode="core.erp.source:decimals_as_text")
     else:
         batches = ctx.prefetch(lambda: ctx.source.ventas(modified_since=since))
     for batch in batches:

@@ -18,3 +18,23 @@ def counting() -> _Counting:
 
 def unreachable():
     raise ErpError("No se pudo conectar con 127.0.0.1:3059: el servidor no responde o está apagado.")
+
+
+def sales() -> "_Sales":
+    return _Sales()
+
+
+class _Sales:
+    def ventas(self, *, modified_since=None):
+        from datetime import datetime
+        from decimal import Decimal
+
+        from core.erp.source import VentasBatch
+
+        yield VentasBatch([("VE", "10", "F", "FA1", datetime(2026, 1, 2), None, "1",
+                            Decimal("100.00"), Decimal("16.00"), Decimal("116.00"), "N", None)],
+                          [("VE", "10", 1, "A-1", Decimal("0.10000"), Decimal("1000.000000"), Decimal("100.00"))],
+                          [("PV", "7")])
+
+    def close(self) -> None:
+        pass

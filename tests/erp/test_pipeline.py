@@ -21,3 +21,11 @@ def test_thread_reader_stops_early_without_hanging():
     it = prefetch(lambda: iter(range(10_000)), depth=2)
     assert [next(it) for _ in range(3)] == [0, 1, 2]
     it.close()
+
+
+def test_process_reader_sends_decimals_as_their_exact_text():
+    (batch,) = prefetch_from_process("tests.erp.reader_factories:sales", "ventas", {"modified_since": None},
+                                     encode="core.erp.source:decimals_as_text")
+    assert batch.documentos[0][7:10] == ("100.00", "16.00", "116.00")
+    assert batch.lineas == [("VE", "10", 1, "A-1", "0.10000", "1000.000000", "100.00")]
+    assert batch.cancelados == [("PV", "7")]
