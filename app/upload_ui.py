@@ -27,6 +27,19 @@ FIELDS_BY_KIND = {
 STATUS_LABELS = {"loaded": "Vigente", "replaced": "Reemplazada", "undone": "Deshecha", "pending": "Pendiente"}
 
 
+def spanish_uploader(max_mb: float, kinds: str) -> None:
+    """Spanish texts inside the file uploader's drop zone, which Streamlit only has in English
+    (and whose size hint shows the server's cap, not our UPLOAD_MAX_MB)."""
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: "Buscar archivo"; font-size: 1rem; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: "Arrastre aquí el archivo · hasta {max_mb:g} MB · {kinds}"; font-size: 0.875rem; }}
+</style>""")
+
+
 def _mapping_changed(key: str, field: str, options: list[str]) -> None:
     """on_change: record the user's column for a field; the next run previews with it."""
     choice = st.session_state[key]

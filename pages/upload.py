@@ -13,6 +13,7 @@ from app.upload_ui import (
     mapping_editor,
     show_preview,
     show_result,
+    spanish_uploader,
     undo_panel,
     unknown_codes_choice,
     upload_detail_view,
@@ -34,6 +35,7 @@ st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la suc
 
 # A new key after each load empties the uploader (the loaded file must not come back as new).
 # The uploader takes more than the limit (.streamlit/config.toml) so that our Spanish message says it.
+spanish_uploader(max_mb, "XLSX, XLSM, XLS, CSV")
 file = st.file_uploader(f"Archivo de inventario o ventas (hasta {max_mb:g} MB): arrástrelo al recuadro o use "
                         "su botón para buscarlo", help=UPLOADER_HELP.format(mb=f"{max_mb:g}"),
                         key=f"upload_file_{st.session_state.get('upload_nonce', 0)}",

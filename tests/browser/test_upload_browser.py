@@ -15,6 +15,10 @@ from tests.ingest.conftest import xlsx
 
 pytestmark = pytest.mark.browser
 
+DROPZONE_TEXTS = """() => [...document.querySelectorAll(
+        '[data-testid="stFileUploaderDropzone"] button p, [data-testid="stFileUploaderDropzoneInstructions"] span')]
+    .map(e => getComputedStyle(e, '::after').content)"""
+
 
 def _ventas(user) -> float:
     end = analytics.filter_options(user)["ultima_venta"]
@@ -40,6 +44,11 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     assert ventas_before == money(before)
 
     open_page(page, "Cargar archivos", "Cargar inventario o ventas")
+    # Streamlit writes the drop zone in English; the page overlays Spanish.
+    page.get_by_test_id("stFileUploaderDropzoneInstructions").wait_for()
+    zone = page.evaluate(DROPZONE_TEXTS)
+    assert zone[0] == '"Buscar archivo"'
+    assert zone[1].startswith('"Arrastre aquí el archivo · hasta ') and "MB · XLSX" in zone[1]
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_role("heading", name="Vista previa").wait_for()
     kpis = dashboard_kpis(page)
