@@ -4,8 +4,9 @@
 distributor in Jalisco: sparse ids from one shared generator, SKUs in
 CLAVES_ARTICULOS under a principal-key role, grupos → líneas → artículos, four
 almacenes, customers with keys and addresses, two years of sales documents from
-both modules (VE facturas, remisiones, cotizaciones, pedidos, devoluciones; PV
-tickets, devoluciones and monthly global facturas) with weekly and yearly
+both modules (VE facturas, remisiones, cotizaciones, pedidos, devoluciones, facturas
+generated from remisiones and linked in DOCTOS_VE_LIGAS; PV tickets, devoluciones and
+monthly global facturas) with weekly and yearly
 seasonality, a trend, a long tail of intermittent products, cancellations,
 prices, min/reorder/max levels and SALDOS_IN monthly movements whose sum is a
 stock consistent with the sales. Same inputs give identical data.
@@ -51,6 +52,10 @@ NEVER = 10**9
 VE_TYPES = np.array(["F", "R", "C", "P"])
 VE_P = np.array([0.45, 0.30, 0.13, 0.12])
 VE_LINES = {"F": 5.0, "R": 3.5, "C": 6.0, "P": 5.0, "D": 1.4}
+# Live remisiones (without returns) invoiced later: a factura with the same lines 1–7 days after
+# (never on a Sunday), linked in DOCTOS_VE_LIGAS. The remisión counted its units (and took them
+# out of stock), so the factura does neither.
+REMISIONES_INVOICED = 0.30
 PV_LINES = {"V": 2.2, "D": 1.3}
 WEEKLY_VE = [1.0, 1.0, 1.0, 1.0, 1.05, 0.45, 0.02]  # Monday … Sunday: offices close on weekends
 WEEKLY_PV = [0.95, 0.9, 0.9, 0.95, 1.1, 1.35, 0.55]  # the counter is busiest on Saturday
@@ -66,6 +71,8 @@ DOC_KEYS = (
     "alm",
     "cancel_at",
     "src_index",
+    "fte_index",
+    "liga_id",
     "user",
     "vend",
     "cond",
@@ -674,7 +681,9 @@ class _Generator:
 
     def _documentos(self) -> None:
         T = self.target_lines
+        # lines per VE document, counting the facturas that later invoice remisiones
         mean_ve = float((VE_P * np.array([VE_LINES[t] for t in VE_TYPES])).sum())
+        mean_ve += float(VE_P[VE_TYPES == "R"][0]) * VE_LINES["R"] * REMISIONES_INVOICED
         # volume per day calibrated on a fixed reference window, so it never depends on end_date
         ref = np.arange(REF_END - DAYS + 1, REF_END + 1)
         base_ve = 0.485 * T / mean_ve / self._day_profile(ref, WEEKLY_VE).sum()
@@ -706,7 +715,8 @@ class _Generator:
         self._emit_docs(ve, pv)
 
     def _day_docs(self, mod: str, day: int, rng: np.random.Generator, lam: float) -> dict[str, Any]:
-        """The documents captured on one day, with their lines, cancellations and later returns."""
+        """The documents captured on one day, with their lines, cancellations, later returns and
+        the facturas later generated from its remisiones."""
         n = int(rng.poisson(lam))
         if mod == "VE":
             tipo = rng.choice(VE_TYPES, size=n, p=VE_P)
@@ -770,33 +780,69 @@ class _Generator:
         np.add.at(dev, src_line, r_units)
         r_pu, r_dscto = pu[src_line], dscto[src_line]
 
+        # facturas generated later from some of the day's remisiones (VE only)
+        inv, f_at, f_line = self._invoices(rng, tipo, cancel, src, nl, starts, t0)
+        k = len(inv)
+        f_day = f_at // 86400
+        f_doc = np.repeat(np.arange(k), nl[inv])
+        mk = m + k
+        vend = rng.integers(0, len(self.vendedores), n + m)
+        cond = rng.integers(0, 3, n + m)
+
         return {
             "mod": mod,
             "n_regular": n,
-            # documents: the day's own, then its future returns
-            "day": np.concatenate([np.full(n, day), r_day]),
-            "secs": np.concatenate([secs, r_at - r_day * 86400]),
-            "tipo": np.concatenate([tipo, np.full(m, "D")]),
-            "cli": np.concatenate([cli, cli[src]]),
-            "alm": np.concatenate([alm, alm[src]]),
-            "cancel_at": np.concatenate([cancel_at, np.full(m, -1)]),
-            "src": np.concatenate([np.full(n, -1), src]),
-            "r_at": r_at,
-            "user": rng.integers(0, 3, n + m),
-            "vend": rng.integers(0, len(self.vendedores), n + m),
-            "cond": rng.integers(0, 3, n + m),
-            "cajero": rng.integers(0, 2, n + m),
-            "edit": np.where(rng.random(n + m) < 0.05, rng.integers(60, 7200, n + m), 0),
-            "nl": np.concatenate([nl, take]),
+            # documents: the day's own, then its future returns, then its future facturas
+            "day": np.concatenate([np.full(n, day), r_day, f_day]),
+            "secs": np.concatenate([secs, r_at - r_day * 86400, f_at - f_day * 86400]),
+            "tipo": np.concatenate([tipo, np.full(m, "D"), np.full(k, "F")]),
+            "cli": np.concatenate([cli, cli[src], cli[inv]]),
+            "alm": np.concatenate([alm, alm[src], alm[inv]]),
+            "cancel_at": np.concatenate([cancel_at, np.full(mk, -1)]),
+            "src": np.concatenate([np.full(n, -1), src, np.full(k, -1)]),
+            "fte": np.concatenate([np.full(n + m, -1), inv]),
+            "user": rng.integers(0, 3, n + mk),
+            "vend": np.concatenate([vend, vend[inv]]),
+            "cond": np.concatenate([cond, cond[inv]]),
+            "cajero": rng.integers(0, 2, n + mk),
+            "edit": np.where(rng.random(n + mk) < 0.05, rng.integers(60, 7200, n + mk), 0),
+            "nl": np.concatenate([nl, take, nl[inv]]),
             # lines
-            "l_doc": np.concatenate([doc, n + r_doc]),
-            "l_art": np.concatenate([art, art[src_line]]),
-            "l_units": np.concatenate([units, r_units]),
-            "l_pu": np.concatenate([pu, r_pu]),
-            "l_dscto": np.concatenate([dscto, r_dscto]),
-            "l_neto": np.concatenate([neto, np.round(r_units * r_pu * (1 - r_dscto / 100), 2)]),
-            "l_dev": np.concatenate([dev, np.zeros(len(r_doc))]),
+            "l_doc": np.concatenate([doc, n + r_doc, n + m + f_doc]),
+            "l_art": np.concatenate([art, art[src_line], art[f_line]]),
+            "l_units": np.concatenate([units, r_units, units[f_line]]),
+            "l_pu": np.concatenate([pu, r_pu, pu[f_line]]),
+            "l_dscto": np.concatenate([dscto, r_dscto, dscto[f_line]]),
+            "l_neto": np.concatenate(
+                [neto, np.round(r_units * r_pu * (1 - r_dscto / 100), 2), neto[f_line]]
+            ),
+            "l_dev": np.concatenate([dev, np.zeros(len(r_doc) + len(f_line))]),
         }
+
+    def _invoices(
+        self,
+        rng: np.random.Generator,
+        tipo: np.ndarray,
+        cancel: np.ndarray,
+        returned: np.ndarray,
+        nl: np.ndarray,
+        starts: np.ndarray,
+        t0: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The remisiones a factura is generated from later (a share of the live ones without a
+        return), each factura's capture time (1–7 days later, a Sunday moved to Monday, office
+        hours) and, per factura line, the remisión line it copies."""
+        n = len(tipo)
+        pick = (tipo == "R") & ~cancel & (rng.random(n) < REMISIONES_INVOICED)
+        pick[returned] = False
+        inv = np.flatnonzero(pick)
+        k = len(inv)
+        later = rng.integers(1, 8, k)
+        later += (t0 // 86400 + later + 3) % 7 == 6  # offices close on Sundays (EPOCH: Thursday)
+        f_at = t0 + later * 86400 + rng.integers(9 * 3600, 18 * 3600, k)
+        f_doc = np.repeat(np.arange(k), nl[inv])
+        f_line = np.repeat(starts[inv], nl[inv]) + _positions(f_doc) - 1
+        return inv, f_at, f_line
 
     def _sample_articles(self, rng: np.random.Generator, size: int, day: int) -> np.ndarray:
         """Articles by popularity; none before its launch or after its suspension."""
@@ -846,7 +892,8 @@ class _Generator:
         self, day: int, rng: np.random.Generator, ve: dict[str, Any], pv: dict[str, Any]
     ) -> None:
         """Ids from the day's block of ID_DOCTOS: documents in capture order, each followed by its
-        lines; then the returns those documents will get (so the block never depends on other days).
+        lines; then the returns and facturas those documents will get, each followed by its lines
+        (and a factura by its DOCTOS_VE_LIGAS row), so the block never depends on other days.
         Global facturas use the upper half of the block of the month's last day."""
         base = ID_BASE_DOCS + day * self.id_stride
         parts = []
@@ -859,8 +906,11 @@ class _Generator:
         )
         order = np.lexsort((which, secs))
         nls = np.concatenate([ve["nl"][: ve["n_regular"]], pv["nl"][: pv["n_regular"]]])
-        r_nls = [ve["nl"][ve["n_regular"] :], pv["nl"][pv["n_regular"] :]]
-        total = int((1 + nls).sum() + sum((1 + r).sum() for r in r_nls))
+        # ids of each later document: itself, its lines and, for a factura, its link
+        r_steps_of = [
+            1 + d["nl"][d["n_regular"] :] + (d["fte"][d["n_regular"] :] >= 0) for d in (ve, pv)
+        ]
+        total = int((1 + nls).sum() + sum(r.sum() for r in r_steps_of))
         ids = base + np.cumsum(rng.integers(1, 7, total, dtype=np.int64))
         if total and ids[-1] >= base + self.id_stride // 2:
             raise ValueError("escala demasiado grande para los bloques de ids del demo")
@@ -874,13 +924,16 @@ class _Generator:
             doc_pos = np.empty(len(d["day"]), dtype=np.int64)
             doc_pos[:n] = pos[start : start + n]
             start += n
-            r_steps = 1 + r_nls[k]
+            r_steps = r_steps_of[k]
             doc_pos[n:] = offset + np.concatenate([[0], np.cumsum(r_steps)[:-1]]).astype(np.int64)
             offset += int(r_steps.sum())
             line_pos = doc_pos[d["l_doc"]] + _positions(d["l_doc"])
             d["id"] = ids[doc_pos] if len(doc_pos) else np.zeros(0, dtype=np.int64)
             d["l_id"] = ids[line_pos] if len(line_pos) else np.zeros(0, dtype=np.int64)
             d["l_pos"] = _positions(d["l_doc"])
+            d["liga_id"] = np.zeros(len(d["day"]), dtype=np.int64)
+            f = np.flatnonzero(d["fte"] >= 0)
+            d["liga_id"][f] = ids[doc_pos[f] + d["nl"][f] + 1]
             # folio: type prefix + day number + sequence within the day and type
             folio = np.empty(len(d["day"]), dtype=object)
             pre = FOLIO_PREFIX[d["mod"]]
@@ -925,6 +978,8 @@ class _Generator:
         for k in LINE_KEYS + ("l_id", "l_pos"):
             d[k] = d[k][line_keep]
         d["l_doc"] = remap[d["l_doc"]]
+        # a factura exists only after its remisión, so the remisión is always kept
+        d["fte_index"] = np.where(d["fte_index"] >= 0, remap[d["fte_index"]], -1)
         d["day"] = d["day"] - self.start_abs  # window index from here on
         d["nl"] = np.bincount(d["l_doc"], minlength=len(d["day"]))
 
@@ -983,6 +1038,8 @@ class _Generator:
             "alm": g_alm,
             "estatus": np.full(n_g, "N"),
             "cancel_at": np.full(n_g, -1, dtype=np.int64),
+            "fte_index": np.full(n_g, -1, dtype=np.int64),
+            "liga_id": np.zeros(n_g, dtype=np.int64),
             "mod_extra": np.full(n_g, -1, dtype=np.int64),
             "modified_at": np.minimum(created, end_s),
             "id": g_id,
@@ -1129,6 +1186,14 @@ class _Generator:
             "PRECIO_TOTAL_NETO": ve["l_neto"][lo],
             "POSICION": ve["l_pos"][lo],
         }
+        # DOCTOS_VE_LIGAS: remisión → the factura generated from it
+        f = np.flatnonzero(ve["fte_index"] >= 0)
+        f = f[np.argsort(ve["liga_id"][f], kind="stable")]
+        self.t["DOCTOS_VE_LIGAS"] = {
+            "DOCTO_VE_LIGA_ID": ve["liga_id"][f],
+            "DOCTO_VE_FTE_ID": ve["id"][ve["fte_index"][f]],
+            "DOCTO_VE_DEST_ID": ve["id"][f],
+        }
         # DOCTOS_PV
         o, lo = pv["order"], pv["l_order"]
         n = len(o)
@@ -1195,16 +1260,11 @@ class _Generator:
         rets = np.zeros(A * W * M)
         for d in (self.ve, self.pv):
             doc = d["l_doc"]
-            tipo, est = d["tipo"][doc], d["estatus"][doc]
-            live = est != "C"
+            live = d["estatus"][doc] != "C"
             idx = (d["l_art"] * W + d["alm"][doc]) * M + mi_of_day[d["day"][doc]]
-            out = (
-                live & ((tipo == "F") | (tipo == "R") | (tipo == "V"))
-                if d["mod"] == "VE"
-                else live & (tipo == "V")
-            )
+            out = _counted_sales(d)[doc]
             sales += np.bincount(idx[out], weights=d["l_units"][out], minlength=A * W * M)
-            back = live & (tipo == "D")
+            back = live & (d["tipo"][doc] == "D")
             rets += np.bincount(idx[back], weights=d["l_units"][back], minlength=A * W * M)
         sales = sales.reshape(A * W, M)
         rets = rets.reshape(A * W, M)
@@ -1299,6 +1359,16 @@ class _Generator:
         self.final_stock = np.round(stock, 5).reshape(A, W)
 
 
+def _counted_sales(d: dict[str, Any]) -> np.ndarray:
+    """Per document of one module: a live sale whose units count (and leave stock). VE facturas
+    and remisiones, except a factura generated from a remisión (the remisión counted its units);
+    PV tickets, never the global facturas (their tickets counted)."""
+    live = d["estatus"] != "C"
+    if d["mod"] == "VE":
+        return live & np.isin(d["tipo"], ("F", "R")) & (d["fte_index"] < 0)
+    return live & (d["tipo"] == "V")
+
+
 def _price_factor(year: int | np.ndarray) -> Any:
     return (1 + PRICE_INFLATION) ** (np.asarray(year, dtype=float) - PRICE_BASE_YEAR)
 
@@ -1325,6 +1395,7 @@ def _concat_days(days: list[dict[str, Any]]) -> dict[str, Any]:
         "edit",
         "nl",
         "id",
+        "liga_id",
         "folio",
         "l_art",
         "l_units",
@@ -1336,9 +1407,10 @@ def _concat_days(days: list[dict[str, Any]]) -> dict[str, Any]:
         "l_pos",
     ):
         out[k] = np.concatenate([d[k] for d in days])
-    out["src_index"] = np.concatenate(
-        [np.where(d["src"] >= 0, d["src"] + off, -1) for d, off in zip(days, offsets, strict=True)]
-    )
+    for key, index in (("src", "src_index"), ("fte", "fte_index")):
+        out[index] = np.concatenate(
+            [np.where(d[key] >= 0, d[key] + off, -1) for d, off in zip(days, offsets, strict=True)]
+        )
     out["l_doc"] = np.concatenate([d["l_doc"] + off for d, off in zip(days, offsets, strict=True)])
     return out
 

@@ -14,9 +14,11 @@ How each record is read follows ``shared/docs/microsip.md``:
 * inventario: Σ(ENTRADAS_UNIDADES − SALIDAS_UNIDADES) over every SALDOS_IN row per article
   and almacén, with NIVELES_ARTICULOS min / reorder point / max / location when present.
 * clientes: CLIENTES + first CLAVES_CLIENTES key + the principal DIRS_CLIENTES row.
-* ventas: DOCTOS_VE F/R (+) and D (−), never C (cotización) or P (pedido); DOCTOS_PV V (+)
-  and D (−), never F (the global factura repeats tickets already counted); ESTATUS 'C'
-  documents are left out and reported in ``VentasBatch.cancelados``.
+* ventas: DOCTOS_VE F/R (+) and D (−), never C (cotización) or P (pedido), nor a factura
+  generated from remisiones (DOCTOS_VE_LIGAS): the remisiones already counted its units, on the
+  day the goods left; DOCTOS_PV V (+) and D (−), never F (the global factura repeats tickets
+  already counted); ESTATUS 'C' documents are left out and reported in
+  ``VentasBatch.cancelados``.
 """
 
 from __future__ import annotations
@@ -116,15 +118,28 @@ LEFT JOIN DIRS_CLIENTES d ON d.DIR_CLI_ID = dd.DIR_ID
 ORDER BY c.CLIENTE_ID
 """
 
+# A factura generated from remisiones (DOCTOS_VE_LIGAS: DOCTO_VE_FTE_ID = remisión,
+# DOCTO_VE_DEST_ID = factura) repeats units the remisiones already counted: it is left out when
+# every document it comes from is a live remisión. A factura without links, or linked from
+# anything else (a pedido, a missing or cancelled remisión), counts.
+_NOT_FROM_REMISIONES = """
+  AND NOT (d.TIPO_DOCTO = 'F'
+       AND EXISTS (SELECT 1 FROM DOCTOS_VE_LIGAS g WHERE g.DOCTO_VE_DEST_ID = d.DOCTO_VE_ID)
+       AND NOT EXISTS (
+           SELECT 1 FROM DOCTOS_VE_LIGAS g
+           LEFT JOIN DOCTOS_VE s ON s.DOCTO_VE_ID = g.DOCTO_VE_FTE_ID
+           WHERE g.DOCTO_VE_DEST_ID = d.DOCTO_VE_ID
+             AND (s.TIPO_DOCTO IS NULL OR s.TIPO_DOCTO <> 'R' OR s.ESTATUS = 'C')))"""
+
 # Documents: {modified} becomes "AND d.FECHA_HORA_ULT_MODIF >= ?" for incremental reads.
-SQL_VENTAS_VE = """
+SQL_VENTAS_VE = f"""
 SELECT d.DOCTO_VE_ID, d.TIPO_DOCTO, d.FOLIO, d.FECHA, d.CLIENTE_ID, d.ALMACEN_ID,
        d.IMPORTE_NETO, d.TOTAL_IMPUESTOS, d.ESTATUS, d.FECHA_HORA_ULT_MODIF,
        l.ARTICULO_ID, COALESCE(l.UNIDADES, 0), COALESCE(l.PRECIO_UNITARIO, 0),
        COALESCE(l.PRECIO_TOTAL_NETO, 0)
 FROM DOCTOS_VE d
 JOIN DOCTOS_VE_DET l ON l.DOCTO_VE_ID = d.DOCTO_VE_ID
-WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C' AND l.ARTICULO_ID IS NOT NULL{modified}
+WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C' AND l.ARTICULO_ID IS NOT NULL{{modified}}{_NOT_FROM_REMISIONES}
 ORDER BY d.DOCTO_VE_ID, l.POSICION, l.DOCTO_VE_DET_ID
 """
 
@@ -140,9 +155,9 @@ ORDER BY d.DOCTO_PV_ID, l.POSICION, l.DOCTO_PV_DET_ID
 """
 
 # Cancelled documents (also those only stamped with FECHA_HORA_CANCELACION).
-SQL_CANCELADOS_VE = """
+SQL_CANCELADOS_VE = f"""
 SELECT d.DOCTO_VE_ID FROM DOCTOS_VE d
-WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS = 'C'{modified_or_cancelled}
+WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS = 'C'{{modified_or_cancelled}}{_NOT_FROM_REMISIONES}
 ORDER BY d.DOCTO_VE_ID
 """
 SQL_CANCELADOS_PV = """

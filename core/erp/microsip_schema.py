@@ -352,6 +352,17 @@ TABLES: dict[str, Table] = {
             (("DOCTO_VE_ID",), ("ARTICULO_ID",)),
         ),
         Table(
+            # a document generated from another: remisión → factura, factura → devolución, …
+            "DOCTOS_VE_LIGAS",
+            (
+                _id("DOCTO_VE_LIGA_ID"),
+                _c("DOCTO_VE_FTE_ID", INT, nn=True),
+                _c("DOCTO_VE_DEST_ID", INT, nn=True),
+            ),
+            ("DOCTO_VE_LIGA_ID",),
+            (("DOCTO_VE_FTE_ID",), ("DOCTO_VE_DEST_ID",)),
+        ),
+        Table(
             "DOCTOS_PV",
             (
                 _id("DOCTO_PV_ID"),

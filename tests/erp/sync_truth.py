@@ -10,7 +10,19 @@ from sqlalchemy import text
 from core import db
 
 Q = Decimal("0.00001")
-DOC_TYPES = {"VE": "('F', 'R', 'D')", "PV": "('V', 'D')"}
+# VE facturas generated only from live remisiones (DOCTOS_VE_LIGAS): the remisiones count their
+# units, so these do not. A condition on DOCTOS_VE d.
+NOT_INVOICED_FROM_REMISIONES = (
+    "d.DOCTO_VE_ID NOT IN (SELECT g.DOCTO_VE_DEST_ID FROM DOCTOS_VE_LIGAS g "
+    "JOIN DOCTOS_VE f ON f.DOCTO_VE_ID = g.DOCTO_VE_DEST_ID "
+    "LEFT JOIN DOCTOS_VE s ON s.DOCTO_VE_ID = g.DOCTO_VE_FTE_ID "
+    "WHERE f.TIPO_DOCTO = 'F' GROUP BY g.DOCTO_VE_DEST_ID "
+    "HAVING MIN(CASE WHEN s.TIPO_DOCTO = 'R' AND s.ESTATUS <> 'C' THEN 1 ELSE 0 END) = 1)"
+)
+COUNTED = {
+    "VE": f"d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C' AND {NOT_INVOICED_FROM_REMISIONES}",
+    "PV": "d.TIPO_DOCTO IN ('V', 'D') AND d.ESTATUS <> 'C'",
+}
 
 
 def microsip_truth(cur) -> dict:
@@ -31,8 +43,7 @@ def microsip_truth(cur) -> dict:
                 "GROUP BY ALMACEN_ID")
     out["stock"] = {str(a): Decimal(str(s)).quantize(Q) for a, s in cur.fetchall()}
     units: dict[str, Decimal] = {}
-    for origen, types in DOC_TYPES.items():
-        where = f"d.TIPO_DOCTO IN {types} AND d.ESTATUS <> 'C'"
+    for origen, where in COUNTED.items():
         out["documentos"] += one(
             f"SELECT COUNT(*) FROM DOCTOS_{origen} d WHERE {where} AND EXISTS "
             f"(SELECT 1 FROM DOCTOS_{origen}_DET l WHERE l.DOCTO_{origen}_ID = d.DOCTO_{origen}_ID)")

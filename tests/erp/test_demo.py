@@ -68,6 +68,7 @@ def test_ids_are_sparse_and_come_from_one_generator(data):
         "DOCTOS_PV": "DOCTO_PV_ID",
         "DOCTOS_PV_DET": "DOCTO_PV_DET_ID",
         "DIRS_CLIENTES": "DIR_CLI_ID",
+        "DOCTOS_VE_LIGAS": "DOCTO_VE_LIGA_ID",
     }
     seen: list[int] = []
     for table, col in pk.items():
@@ -171,6 +172,54 @@ def test_document_kinds_returns_and_cancellations(data):
     )
 
 
+def test_some_remisiones_are_invoiced_later_with_the_same_lines(data):
+    head = {r["DOCTO_VE_ID"]: r for r in _rows(data, "DOCTOS_VE")}
+    lines = defaultdict(list)
+    for r in _rows(data, "DOCTOS_VE_DET"):
+        lines[r["DOCTO_VE_ID"]].append(
+            (r["POSICION"], r["ARTICULO_ID"], r["UNIDADES"], r["PRECIO_UNITARIO"],
+             r["PRECIO_TOTAL_NETO"])
+        )
+    ligas = _rows(data, "DOCTOS_VE_LIGAS")
+    live = [i for i, h in head.items() if h["TIPO_DOCTO"] == "R" and h["ESTATUS"] != "C"]
+    assert 0.2 * len(live) < len(ligas) < 0.4 * len(live)
+    assert len({g["DOCTO_VE_FTE_ID"] for g in ligas}) == len(ligas)  # one factura per remisión
+    for g in ligas:
+        rem, fac = head[g["DOCTO_VE_FTE_ID"]], head[g["DOCTO_VE_DEST_ID"]]
+        assert (rem["TIPO_DOCTO"], fac["TIPO_DOCTO"], rem["ESTATUS"]) == ("R", "F", "N")
+        days = (date.fromisoformat(fac["FECHA"]) - date.fromisoformat(rem["FECHA"])).days
+        assert 1 <= days <= 8
+        assert date.fromisoformat(fac["FECHA"]).weekday() != 6
+        same = ("CLIENTE_ID", "ALMACEN_ID", "IMPORTE_NETO", "TOTAL_IMPUESTOS")
+        assert [rem[c] for c in same] == [fac[c] for c in same]
+        assert lines[rem["DOCTO_VE_ID"]] == lines[fac["DOCTO_VE_ID"]]
+
+
+def test_demo_source_counts_an_invoiced_remision_once(source):
+    docs = {d[1]: d for b in source.ventas(modified_since=None) for d in b.documentos}
+    ligas = list(
+        zip(
+            source.data.values("DOCTOS_VE_LIGAS", "DOCTO_VE_FTE_ID"),
+            source.data.values("DOCTOS_VE_LIGAS", "DOCTO_VE_DEST_ID"),
+            strict=True,
+        )
+    )
+    assert ligas
+    for rem, fac in ligas:
+        assert docs[str(rem)][2] == "R" and str(fac) not in docs
+    live_facturas = sum(
+        1
+        for t, e in zip(
+            source.data.values("DOCTOS_VE", "TIPO_DOCTO"),
+            source.data.values("DOCTOS_VE", "ESTATUS"),
+            strict=True,
+        )
+        if t == "F" and e != "C"
+    )
+    read = sum(1 for d in docs.values() if d[0] == "VE" and d[2] == "F")
+    assert read == live_facturas - len(ligas) > 0
+
+
 def _daily_pv(data) -> dict[str, int]:
     return Counter(
         f
@@ -226,7 +275,9 @@ def test_stock_is_consistent_with_sales_and_levels(data):
         salidas[key] += r["SALIDAS_UNIDADES"]
     assert min(saldo.values()) > -1e-6
     assert sum(1 for v in saldo.values() if abs(v) < 1e-9) > 0  # stock-outs
-    # SALDOS_IN salidas cover every unit sold by counted, live documents
+    # SALDOS_IN salidas cover every unit sold by counted, live documents (a factura generated
+    # from a remisión moves no stock: the remisión did)
+    invoiced = set(data.values("DOCTOS_VE_LIGAS", "DOCTO_VE_DEST_ID"))
     sold = defaultdict(float)
     for hdr, det, ok in (
         ("DOCTOS_VE", "DOCTOS_VE_DET", {"F", "R"}),
@@ -236,7 +287,7 @@ def test_stock_is_consistent_with_sales_and_levels(data):
         head = {r[idcol]: r for r in _rows(data, hdr)}
         for r in _rows(data, det):
             h = head[r[idcol]]
-            if h["TIPO_DOCTO"] in ok and h["ESTATUS"] != "C":
+            if h["TIPO_DOCTO"] in ok and h["ESTATUS"] != "C" and r[idcol] not in invoiced:
                 sold[(r["ARTICULO_ID"], h["ALMACEN_ID"])] += r["UNIDADES"]
     for key, units in sold.items():
         assert salidas[key] >= units - 1e-6, key
@@ -316,8 +367,9 @@ def test_demo_source_incremental(source):
 
 def test_moving_end_date_keeps_documents_and_stamps_every_change():
     """Tomorrow's demo is today's plus new documents; late changes carry a new modification time."""
-    a = demo._Generator(0.1, 5, END).run()
-    b = demo._Generator(0.1, 5, END + timedelta(days=7)).run()
+    # big and long enough that late PV returns and cancellations happen whatever the seed
+    a = demo._Generator(0.3, 5, END).run()
+    b = demo._Generator(0.3, 5, END + timedelta(days=14)).run()
     watermark = f"{END.isoformat()} 23:59:59"
     mutable = {"ESTATUS", "FECHA_HORA_ULT_MODIF", "USUARIO_CANCELACION", "FECHA_HORA_CANCELACION"}
     for table, key in (
@@ -325,6 +377,7 @@ def test_moving_end_date_keeps_documents_and_stamps_every_change():
         ("DOCTOS_PV", "DOCTO_PV_ID"),
         ("DOCTOS_VE_DET", "DOCTO_VE_DET_ID"),
         ("DOCTOS_PV_DET", "DOCTO_PV_DET_ID"),
+        ("DOCTOS_VE_LIGAS", "DOCTO_VE_LIGA_ID"),
     ):
         ra = {r[key]: r for r in _rows(a, table)}
         rb = {r[key]: r for r in _rows(b, table)}

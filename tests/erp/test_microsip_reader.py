@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
 from core.erp.demo import DemoSource
 from core.erp.microsip import MicrosipReader, connect_firebird, firebird_source
 from core.erp.source import ErpError
+from tests.erp.sync_truth import COUNTED, NOT_INVOICED_FROM_REMISIONES
 
 
 def _all(batches):
@@ -42,15 +44,15 @@ def test_row_counts_match_firebird(demo_fdb, fb_reader):
     )
     assert len(_all(fb_reader.inventario())) == pairs
     _, docs, lines, _ = _ventas(fb_reader)
-    assert len(docs) == count(
-        "SELECT COUNT(*) FROM DOCTOS_VE WHERE TIPO_DOCTO IN ('F','R','D') AND ESTATUS <> 'C'"
-    ) + count("SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO IN ('V','D') AND ESTATUS <> 'C'")
+    assert len(docs) == count(f"SELECT COUNT(*) FROM DOCTOS_VE d WHERE {COUNTED['VE']}") + count(
+        f"SELECT COUNT(*) FROM DOCTOS_PV d WHERE {COUNTED['PV']}"
+    )
     assert len(lines) == count(
         "SELECT COUNT(*) FROM DOCTOS_VE_DET l JOIN DOCTOS_VE d ON d.DOCTO_VE_ID = l.DOCTO_VE_ID "
-        "WHERE d.TIPO_DOCTO IN ('F','R','D') AND d.ESTATUS <> 'C'"
+        f"WHERE {COUNTED['VE']}"
     ) + count(
         "SELECT COUNT(*) FROM DOCTOS_PV_DET l JOIN DOCTOS_PV d ON d.DOCTO_PV_ID = l.DOCTO_PV_ID "
-        "WHERE d.TIPO_DOCTO IN ('V','D') AND d.ESTATUS <> 'C'"
+        f"WHERE {COUNTED['PV']}"
     )
 
 
@@ -81,11 +83,11 @@ def test_stock_per_almacen_and_article_matches_saldos_in(demo_fdb, fb_reader):
     assert any(r[3] is not None and 0 < r[2] < r[3] for r in inv)  # below minimum
 
 
-NET_UNITS_SQL = """
+NET_UNITS_SQL = f"""
 SELECT ARTICULO_ID, SUM(U) FROM (
   SELECT l.ARTICULO_ID, CASE WHEN d.TIPO_DOCTO = 'D' THEN -l.UNIDADES ELSE l.UNIDADES END AS U
   FROM DOCTOS_VE d JOIN DOCTOS_VE_DET l ON l.DOCTO_VE_ID = d.DOCTO_VE_ID
-  WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C'
+  WHERE d.TIPO_DOCTO IN ('F', 'R', 'D') AND d.ESTATUS <> 'C' AND {NOT_INVOICED_FROM_REMISIONES}
   UNION ALL
   SELECT l.ARTICULO_ID, CASE WHEN d.TIPO_DOCTO = 'D' THEN -l.UNIDADES ELSE l.UNIDADES END
   FROM DOCTOS_PV d JOIN DOCTOS_PV_DET l ON l.DOCTO_PV_ID = d.DOCTO_PV_ID
@@ -115,6 +117,10 @@ def test_net_units_sold_per_product_match_firebird(demo_fdb, fb_reader):
         assert not ids & {(origen, str(r[0])) for r in excluded}
     returns = [ln for ln in lines if ln[4] < 0]
     assert returns and all(ln[6] <= 0 for ln in returns)
+    # remisiones invoiced later: the remisión is read, the factura generated from it is not
+    ligas = demo_fdb.query("SELECT DOCTO_VE_FTE_ID, DOCTO_VE_DEST_ID FROM DOCTOS_VE_LIGAS")
+    assert ligas
+    assert all(("VE", str(r)) in ids and ("VE", str(f)) not in ids for r, f in ligas)
 
 
 def test_cancelled_documents_are_reported(demo_fdb, fb_reader):
@@ -122,7 +128,8 @@ def test_cancelled_documents_are_reported(demo_fdb, fb_reader):
     expected = {
         ("VE", str(r[0]))
         for r in demo_fdb.query(
-            "SELECT DOCTO_VE_ID FROM DOCTOS_VE WHERE ESTATUS = 'C' AND TIPO_DOCTO IN ('F','R','D')"
+            "SELECT d.DOCTO_VE_ID FROM DOCTOS_VE d WHERE d.ESTATUS = 'C' "
+            f"AND d.TIPO_DOCTO IN ('F','R','D') AND {NOT_INVOICED_FROM_REMISIONES}"
         )
     }
     expected |= {
@@ -132,6 +139,87 @@ def test_cancelled_documents_are_reported(demo_fdb, fb_reader):
         )
     }
     assert set(cancelados) == expected and expected
+
+
+def _new_docto(cur, tipo: str, units: int, *, art, alm, fecha, estatus: str = "N") -> int:
+    """A VE document with one line of ``units`` of ``art`` (ids from ID_DOCTOS, modified now)."""
+    cur.execute("SELECT GEN_ID(ID_DOCTOS, 2) FROM RDB$DATABASE")
+    doc = int(cur.fetchone()[0]) - 1
+    cur.execute(
+        "INSERT INTO DOCTOS_VE (DOCTO_VE_ID, TIPO_DOCTO, FOLIO, FECHA, ALMACEN_ID, ESTATUS, "
+        "IMPORTE_NETO, FECHA_HORA_ULT_MODIF) VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
+        (doc, tipo, f"T{doc % 10**8:08d}", fecha, alm, estatus, 10 * units),
+    )
+    cur.execute(
+        "INSERT INTO DOCTOS_VE_DET (DOCTO_VE_DET_ID, DOCTO_VE_ID, ARTICULO_ID, UNIDADES, "
+        "PRECIO_UNITARIO, PRECIO_TOTAL_NETO, POSICION) VALUES (?, ?, ?, ?, 10, ?, 1)",
+        (doc + 1, doc, art, units, 10 * units),
+    )
+    return doc
+
+
+def _link(cur, fuente: int, destino: int) -> None:
+    cur.execute(
+        "INSERT INTO DOCTOS_VE_LIGAS (DOCTO_VE_LIGA_ID, DOCTO_VE_FTE_ID, DOCTO_VE_DEST_ID) "
+        "VALUES (GEN_ID(ID_DOCTOS, 1), ?, ?)",
+        (fuente, destino),
+    )
+
+
+def test_a_factura_generated_from_a_remision_is_not_counted_twice(make_demo_fdb):
+    db = make_demo_fdb(scale=0.01, seed=17)
+    [(art, alm)] = db.query(
+        "SELECT FIRST 1 l.ARTICULO_ID, d.ALMACEN_ID FROM DOCTOS_VE_DET l "
+        "JOIN DOCTOS_VE d ON d.DOCTO_VE_ID = l.DOCTO_VE_ID ORDER BY l.DOCTO_VE_DET_ID"
+    )
+    reader = db.reader()
+    try:
+        _, _, before, _ = _ventas(reader)
+        shipped, billed = date(2026, 6, 10), date(2026, 6, 13)
+        conn = db.connect()
+        cur = conn.cursor()
+        new = partial(_new_docto, cur, art=art, alm=alm, fecha=billed)
+        remision = new("R", 3, fecha=shipped)
+        invoiced = new("F", 3)  # generated from the remisión: its units are the remisión's
+        _link(cur, remision, invoiced)
+        plain = new("F", 5)  # no link: counts
+        pedido = new("P", 7, fecha=shipped)
+        from_pedido = new("F", 7)  # generated from a pedido: counts
+        _link(cur, pedido, from_pedido)
+        mixed = new("F", 13)  # from a remisión and a pedido: not only remisiones, counts
+        _link(cur, new("R", 13, fecha=shipped), mixed)
+        _link(cur, new("P", 13, fecha=shipped), mixed)
+        dropped = new("R", 11, fecha=shipped, estatus="C")
+        after_cancel = new("F", 11)  # its remisión was cancelled: the factura counts
+        _link(cur, dropped, after_cancel)
+        devolucion = new("D", 2)  # a return of the plain factura still subtracts
+        _link(cur, plain, devolucion)
+        reissued = new("F", 3, estatus="C")  # a cancelled factura of a counted remisión
+        _link(cur, remision, reissued)
+        conn.commit()
+        conn.close()
+        _, docs, lines, cancelados = _ventas(reader)
+    finally:
+        reader.close()
+
+    def units(rows):
+        return sum((ln[4] for ln in rows if ln[3] == str(art)), Decimal(0))
+
+    assert units(lines) - units(before) == 3 + 5 + 7 + 13 + 13 + 11 - 2
+    read = {d[1]: d for d in docs}
+    assert str(invoiced) not in read
+    for doc in (remision, plain, from_pedido, mixed, after_cancel, devolucion):
+        assert str(doc) in read, doc
+    assert read[str(remision)][4] == datetime(2026, 6, 10)  # the day the goods left
+    assert ("VE", str(dropped)) in cancelados and ("VE", str(reissued)) not in cancelados
+    # the test's own SQL agrees with the reader on the new documents
+    (expected,) = db.query(
+        "SELECT SUM(CASE WHEN d.TIPO_DOCTO = 'D' THEN -l.UNIDADES ELSE l.UNIDADES END) "
+        "FROM DOCTOS_VE d JOIN DOCTOS_VE_DET l ON l.DOCTO_VE_ID = d.DOCTO_VE_ID "
+        f"WHERE {COUNTED['VE']} AND d.DOCTO_VE_ID >= ?",
+        (remision,),
+    )[0]
+    assert expected == 3 + 5 + 7 + 13 + 13 + 11 - 2
 
 
 def test_documents_are_whole_in_every_batch(demo_fdb):
@@ -157,13 +245,13 @@ def test_incremental_read_by_fecha_hora_ult_modif(demo_fdb, fb_reader):
     _, docs, _, _ = _ventas(fb_reader, since)
     expected = (
         demo_fdb.query(
-            "SELECT COUNT(*) FROM DOCTOS_VE WHERE TIPO_DOCTO IN ('F','R','D') AND ESTATUS <> 'C' "
-            "AND FECHA_HORA_ULT_MODIF >= ?",
+            f"SELECT COUNT(*) FROM DOCTOS_VE d WHERE {COUNTED['VE']} "
+            "AND d.FECHA_HORA_ULT_MODIF >= ?",
             (since,),
         )[0][0]
         + demo_fdb.query(
-            "SELECT COUNT(*) FROM DOCTOS_PV WHERE TIPO_DOCTO IN ('V','D') AND ESTATUS <> 'C' "
-            "AND FECHA_HORA_ULT_MODIF >= ?",
+            f"SELECT COUNT(*) FROM DOCTOS_PV d WHERE {COUNTED['PV']} "
+            "AND d.FECHA_HORA_ULT_MODIF >= ?",
             (since,),
         )[0][0]
     )

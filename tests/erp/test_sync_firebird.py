@@ -20,7 +20,7 @@ from sqlalchemy import text
 from core import db
 from core.erp import sync_status
 from core.erp.sync import run_sync
-from tests.erp.sync_truth import microsip_truth, our_figures
+from tests.erp.sync_truth import NOT_INVOICED_FROM_REMISIONES, microsip_truth, our_figures
 from tests.jobs.rq_helpers import (  # noqa: F401 - redis_db and redis_env are fixtures
     kill_tree,
     redis_db,
@@ -145,9 +145,11 @@ def clone_document(cur, origen: str, source_id: int, *, tipo: str | None = None)
 
 
 def pick_document(cur, origen: str, tipo: str, *, oldest: bool = True) -> int:
+    """A counted document of that type (for VE, never a factura generated from remisiones)."""
     order = "ASC" if oldest else "DESC"
+    counted = f"AND {NOT_INVOICED_FROM_REMISIONES} " if origen == "VE" else ""
     cur.execute(f"SELECT FIRST 1 d.DOCTO_{origen}_ID FROM DOCTOS_{origen} d WHERE d.TIPO_DOCTO = ? "
-                f"AND d.ESTATUS <> 'C' AND EXISTS (SELECT 1 FROM DOCTOS_{origen}_DET l "
+                f"AND d.ESTATUS <> 'C' {counted}AND EXISTS (SELECT 1 FROM DOCTOS_{origen}_DET l "
                 f"WHERE l.DOCTO_{origen}_ID = d.DOCTO_{origen}_ID) ORDER BY d.FECHA {order}", (tipo,))
     return int(cur.fetchone()[0])
 
