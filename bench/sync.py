@@ -260,6 +260,7 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
     """rows/s of the seed's per-row upserts, of core.db.upsert and of upsert(fresh=True) on the
     same sample of lines."""
     from core.db import begin, bump_version, upsert
+    from core.erp.microsip import DEFAULT_BATCH_SIZE
 
     with psycopg.connect(psycopg_url(url)) as conn:
         rows = conn.execute(f"SELECT id, {', '.join(DETALLE)} FROM erp_ventas_detalle "
@@ -287,12 +288,13 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
                      (len(rows),))
         conn.commit()
 
-    # Ours: the path the sync uses, batches of 5,000 lines, one transaction each.
+    # Ours: the path the sync uses, batches of FIREBIRD_BATCH_SIZE lines, one transaction each.
     t0 = time.perf_counter()
     created = 0
-    for i in range(0, len(rows), 5000):
+    size = DEFAULT_BATCH_SIZE
+    for i in range(0, len(rows), size):
         with begin() as c:
-            created += upsert(c, "erp_ventas_detalle", rows[i:i + 5000], columns=DETALLE,
+            created += upsert(c, "erp_ventas_detalle", rows[i:i + size], columns=DETALLE,
                               key=("venta_id", "linea")).created
             bump_version(c, "sales")
     ours_s = time.perf_counter() - t0
@@ -305,9 +307,9 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
                      (len(rows),))
         conn.commit()
     t0 = time.perf_counter()
-    for i in range(0, len(rows), 5000):
+    for i in range(0, len(rows), size):
         with begin() as c:
-            upsert(c, "erp_ventas_detalle", rows[i:i + 5000], columns=DETALLE, key=("venta_id", "linea"),
+            upsert(c, "erp_ventas_detalle", rows[i:i + size], columns=DETALLE, key=("venta_id", "linea"),
                    fresh=True)
             bump_version(c, "sales")
     fresh_s = time.perf_counter() - t0

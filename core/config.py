@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     firebird_password: str = "masterkey"
     firebird_charset: str = "WIN1252"
     firebird_price_list_id: int | None = None  # PRECIO_EMPRESA_ID; None = the lowest
-    firebird_batch_size: int = Field(5000, gt=0)
+    firebird_batch_size: int = Field(20_000, gt=0)
     firebird_connect_timeout: int = Field(10, gt=0)
     # Per-entity SQL for sites that expose their own views (same field order as core.erp.source).
     firebird_sql_productos: str | None = None

@@ -45,7 +45,7 @@ from core.erp.source import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 5_000
+DEFAULT_BATCH_SIZE = 20_000
 OVERRIDABLE = ("productos", "almacenes", "inventario", "clientes", "ventas")
 # A ventas override returns one row per line: the document fields, then the line fields.
 VENTA_OVERRIDE_FIELDS = VENTA_FIELDS + VENTA_DETALLE_FIELDS[2:]

@@ -242,7 +242,9 @@ def test_worker_killed_mid_sync_then_rerun_equals_source(fdb_factory, users):
     from core import jobs
 
     path = fdb_factory(0.3)
-    worker = start_worker({"ERP_SOURCE": "firebird", "FIREBIRD_DATABASE": str(path)})
+    # Small batches, so that the kill lands between two of them.
+    worker = start_worker({"ERP_SOURCE": "firebird", "FIREBIRD_DATABASE": str(path),
+                           "FIREBIRD_BATCH_SIZE": "2000"})
     try:
         deadline = time.monotonic() + 30
         while jobs.worker_count() == 0 and time.monotonic() < deadline:
