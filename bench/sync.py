@@ -263,11 +263,12 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
     from core.erp.microsip import DEFAULT_BATCH_SIZE
 
     with psycopg.connect(psycopg_url(url)) as conn:
-        rows = conn.execute(f"SELECT id, {', '.join(DETALLE)} FROM erp_ventas_detalle "
-                            "ORDER BY id LIMIT %s", (sample,)).fetchall()
-        ids = [r[0] for r in rows]
-        rows = [r[1:] for r in rows]
-        conn.execute("DELETE FROM erp_ventas_detalle WHERE id = ANY(%s)", (ids,))
+        # The first lines in key order, so that "the sample" is also (venta_id, linea) <= last.
+        rows = conn.execute(f"SELECT {', '.join(DETALLE)} FROM erp_ventas_detalle "
+                            "ORDER BY venta_id, linea LIMIT %s", (sample,)).fetchall()
+        last = rows[-1][:2]
+        delete_sample = "DELETE FROM erp_ventas_detalle WHERE (venta_id, linea) <= (%s, %s)"
+        conn.execute(delete_sample, last)
         conn.commit()
 
         # The seed's Prisma loop: one statement and one round trip per row, a commit every 100.
@@ -283,9 +284,7 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
                     conn.commit()
         conn.commit()
         seed_s = time.perf_counter() - t0
-        conn.execute("DELETE FROM erp_ventas_detalle WHERE (venta_id, linea) IN "
-                     "(SELECT venta_id, linea FROM erp_ventas_detalle ORDER BY id DESC LIMIT %s)",
-                     (len(rows),))
+        conn.execute(delete_sample, last)
         conn.commit()
 
     # Ours: the path the sync uses, batches of FIREBIRD_BATCH_SIZE lines, one transaction each.
@@ -302,9 +301,7 @@ def write_paths(url: str, sample: int) -> tuple[float, float, float, int]:
 
     # And the path a first load of new documents takes: upsert(fresh=True), a straight COPY.
     with psycopg.connect(psycopg_url(url)) as conn:
-        conn.execute("DELETE FROM erp_ventas_detalle WHERE (venta_id, linea) IN "
-                     "(SELECT venta_id, linea FROM erp_ventas_detalle ORDER BY id DESC LIMIT %s)",
-                     (len(rows),))
+        conn.execute(delete_sample, last)
         conn.commit()
     t0 = time.perf_counter()
     for i in range(0, len(rows), size):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -146,7 +147,8 @@ erp_ventas = Table(
 
 erp_ventas_detalle = Table(
     "erp_ventas_detalle", metadata,
-    Column("id", Integer, primary_key=True),
+    # Keyed by document and position (migration 0006): a serial id would be a third index to
+    # maintain on every bulk load, and nothing looks a line up by it.
     # No foreign keys on this fact table (migration 0003): their per-row checks cost more than the
     # load itself. Loaders resolve the ids in the same transaction and delete lines before documents;
     # products, customers and almacenes are inactivated, never deleted.
@@ -156,7 +158,7 @@ erp_ventas_detalle = Table(
     Column("cantidad", Quantity, nullable=False),
     Column("precio_unitario", UnitPrice),
     Column("importe", Money, nullable=False),
-    UniqueConstraint("venta_id", "linea", name="uq_erp_ventas_detalle_venta_linea"),
+    PrimaryKeyConstraint("venta_id", "linea", name="pk_erp_ventas_detalle"),
     Index("idx_erp_ventas_detalle_producto", "producto_id"),
 )
 

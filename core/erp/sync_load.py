@@ -449,14 +449,14 @@ def _lookup_documents(conn: Connection, keys: list[tuple[str, str]],
 
 def _delete_stale_lines(conn: Connection, venta_ids: list[int], incoming: set[tuple[int, int]]) -> int:
     """Delete lines of already-known documents that the ERP no longer has."""
-    stale: list[int] = []
-    query = _in_ids(conn, "SELECT id, venta_id, linea FROM erp_ventas_detalle WHERE venta_id IN :ids")
+    stale: list[tuple[int, int]] = []
+    query = _in_ids(conn, "SELECT venta_id, linea FROM erp_ventas_detalle WHERE venta_id IN :ids")
     for chunk in _chunks(venta_ids):
-        stale.extend(r.id for r in conn.execute(query, {"ids": list(chunk)})
+        stale.extend((r.venta_id, r.linea) for r in conn.execute(query, {"ids": list(chunk)})
                      if (r.venta_id, r.linea) not in incoming)
-    delete = _in_ids(conn, "DELETE FROM erp_ventas_detalle WHERE id IN :ids")
-    for chunk in _chunks(stale):
-        conn.execute(delete, {"ids": list(chunk)})
+    delete = text("DELETE FROM erp_ventas_detalle WHERE venta_id = :v AND linea = :l")
+    if stale:
+        conn.execute(delete, [{"v": v, "l": n} for v, n in stale])
     return len(stale)
 
 
