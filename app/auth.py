@@ -72,8 +72,9 @@ def login_gate() -> core_users.User | None:
 def _login_page() -> None:
     st.title("DevCompras")
     st.caption("Análisis de compras e inventario para su ERP Microsip")
-    entrar, registrar = st.tabs(["Entrar", "Crear cuenta"])
-    with entrar, st.form("login", clear_on_submit=False):
+    signup = get_settings().allow_self_registration
+    tabs = st.tabs(["Entrar", "Crear cuenta"]) if signup else [st.container()]
+    with tabs[0], st.form("login", clear_on_submit=False):
         email = st.text_input("Correo electrónico", key="login_email")
         password = st.text_input("Contraseña", type="password", key="login_password")
         if st.form_submit_button("Entrar", type="primary"):
@@ -83,7 +84,15 @@ def _login_page() -> None:
                 st.error(str(exc))
             else:
                 _start_session(user)
-    with registrar, st.form("registro"):
+    if signup:
+        with tabs[1]:
+            _registration_form()
+    if get_settings().demo_mode:
+        _demo_accounts()
+
+
+def _registration_form() -> None:
+    with st.form("registro"):
         st.caption("Las cuentas nuevas tienen rol de consulta; un administrador puede cambiarlo.")
         name = st.text_input("Nombre", key="reg_name")
         reg_email = st.text_input("Correo electrónico", key="reg_email")
@@ -95,8 +104,6 @@ def _login_page() -> None:
                 st.error(str(exc))
             else:
                 st.success("Cuenta creada. Ya puede entrar con su correo y contraseña.")
-    if get_settings().demo_mode:
-        _demo_accounts()
 
 
 def _start_session(user: core_users.User) -> None:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     cookie_key: str = "dev-cookie-key-cambiame-en-produccion"
     admin_email: str = "admin@devcompras.mx"
     admin_password: str = "Admin1234!"
+    # Open sign-up creates viewers, who see sales figures: a site exposed beyond its office turns it off.
+    allow_self_registration: bool = True
 
     storage_dir: Path = ROOT / "data" / "storage"
     upload_max_mb: int = Field(10, gt=0)

@@ -118,7 +118,9 @@ def create_user(actor: User | None, *, email: str, name: str, role: str, passwor
 
 
 def register(*, email: str, name: str, password: str) -> User:
-    """Self-registration: always a viewer."""
+    """Self-registration: always a viewer; refused when ALLOW_SELF_REGISTRATION is off."""
+    if not get_settings().allow_self_registration:
+        raise UserError("El registro de cuentas está desactivado; pida una cuenta a un administrador.")
     with db.begin() as conn:
         return _insert_user(conn, email=email, name=name, role="viewer", password=password)
 

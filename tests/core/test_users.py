@@ -73,6 +73,20 @@ def test_self_registration_creates_a_viewer(engine):
         core_users.register(email="nuevo@pruebas.mx", name="Otro", password="segura123")
 
 
+def test_self_registration_can_be_turned_off(engine, monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("ALLOW_SELF_REGISTRATION", "false")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(UserError, match="registro de cuentas está desactivado"):
+            core_users.register(email="cerrado@pruebas.mx", name="Cerrado", password="segura123")
+        assert core_users.get_user("cerrado@pruebas.mx") is None
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize("email,name,password,message", [
     ("sin-arroba", "A", "12345678", "correo"),
     ("a@b.mx", " ", "12345678", "nombre"),

@@ -69,3 +69,22 @@ def test_logout_returns_to_login(demo_data, users):
     at.button(key="cerrar_sesion").click().run()
     assert at.text_input(key="login_email") is not None
     assert not at.metric
+
+
+def test_login_page_without_self_registration_has_no_signup_tab(demo_data, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from core.config import get_settings
+
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert [t.label for t in at.tabs] == ["Entrar", "Crear cuenta"]
+    monkeypatch.setenv("ALLOW_SELF_REGISTRATION", "false")
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(MAIN, default_timeout=60).run()
+        assert not at.exception
+        assert [t.label for t in at.tabs] == []
+        assert [b.label for b in at.button] == ["Entrar"]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
