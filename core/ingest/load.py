@@ -326,7 +326,7 @@ def _load_sales(conn: Connection, rows: pd.DataFrame, stores: dict, prods: dict,
         folio = np.array([str(f)[:40] for f in parts], dtype=object)[part_code]
     else:
         part_code, parts = pd.factorize(fecha.dt.normalize(), use_na_sentinel=False)
-        part_keys = [f"{d:%Y-%m-%d}" for d in parts]
+        part_keys = ["sin-fecha" if pd.isna(d) else f"{d:%Y-%m-%d}" for d in parts]
         folio = np.full(len(rows), None, dtype=object)
     pair_code, pairs = pd.factorize(store_code.astype(np.int64) * len(parts) + part_code)
     erp_id = np.array([f"{safe[stores_seen[p // len(parts)]]}|{part_keys[p % len(parts)]}" for p in pairs],
