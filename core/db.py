@@ -177,6 +177,16 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str],
     return count
 
 
+def copy_text(conn: Connection, table: str, columns: Sequence[str], payload: bytes) -> None:
+    """COPY rows already in PostgreSQL's text format (made elsewhere, e.g. in a reader process)."""
+    if not payload:
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a live psycopg connection inside the caller's transaction
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write(payload)
+
+
 def _set_clause(target: str, columns: Sequence[str], key: Sequence[str], stamps: Sequence[str],
                 now_sql: str, excluded: str) -> tuple[str, str]:
     changing = [c for c in columns if c not in key]

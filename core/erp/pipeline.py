@@ -71,18 +71,21 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
 
 
 def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
-                          encode: str | None = None, depth: int = 3) -> Iterator[Any]:
+                          encode: str | None = None, encode_args: dict[str, Any] | None = None,
+                          depth: int = 3) -> Iterator[Any]:
     """Yield what ``factory().method(**kwargs)`` yields, read by a separate process.
 
     Decoding a driver's rows is Python work: in a thread it takes the GIL from the writer, in
     its own process it runs beside it. ``factory`` ("module:function") builds the source in the
     child from the same settings; ``encode`` ("module:function"), if given, turns each item into
-    something cheaper to send before it crosses. An error in the child is raised here; a child
+    something cheaper to send before it crosses (with ``encode_args``, ``encode`` is a factory
+    called once with them, in the child, that returns the function). An error in the child is raised here; a child
     left without its parent (killed) stops by itself.
     """
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue(maxsize=depth)
-    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, encode, q, os.getpid()),
+    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, encode, encode_args, q,
+                                                            os.getpid()),
                         name="erp-reader", daemon=True)
     child.start()
     try:
@@ -112,13 +115,15 @@ def _function(path: str) -> Callable[..., Any]:
 
 
 def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], encode: str | None,
-                   q: Any, parent: int) -> None:
+                   encode_args: dict[str, Any] | None, q: Any, parent: int) -> None:
     from core.erp.source import ErpError
 
     source = None
     try:
         source = _function(factory)()
         wire = _function(encode) if encode else None
+        if wire is not None and encode_args is not None:
+            wire = wire(**encode_args)
         for item in getattr(source, method)(**kwargs):
             _put(q, ("item", wire(item) if wire else item), parent)
         _put(q, ("end", None), parent)

@@ -23,10 +23,28 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from core.db import begin, bump_version, id_map, upsert
+from core.db import (
+    UpsertResult,
+    begin,
+    bump_version,
+    copy_text,
+    dialect_name,
+    get_engine,
+    id_map,
+    upsert,
+)
 from core.erp.pipeline import prefetch_from_process
 from core.erp.source import ErpSource, VentasBatch
 from core.erp.sync_status import Counts
+from core.erp.ventas_wire import (
+    DETALLE_COLS,
+    VENTA_COLS,
+    WIRE_VENTA_COLS,
+    WireBatch,
+    clean_text,
+    header_row,
+    key_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +59,6 @@ ALMACEN_COLS = ("erp_id", "nombre", "origen", "activo")
 INVENTARIO_COLS = ("producto_id", "almacen_id", "stock_actual", "stock_minimo", "punto_reorden",
                    "stock_maximo", "ubicacion", "upload_id")
 CLIENTE_COLS = ("erp_id", "clave", "nombre", "rfc", "email", "telefono", "direccion", "activo")
-VENTA_COLS = ("origen", "erp_id", "tipo", "folio", "fecha", "cliente_id", "cliente_nombre",
-              "almacen_id", "subtotal", "iva", "total", "estatus", "modificado_en")
-DETALLE_COLS = ("venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe")
 ERP_ORIGENES = ("VE", "PV")
 
 
@@ -133,16 +148,8 @@ def _in_ids(conn: Connection, sql: str) -> Any:
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
-def _s(value: Any) -> str:
-    """A reference as a lookup key ("" never matches an ERP id)."""
-    return "" if value is None else str(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
+_s = key_text
+_text = clean_text
 
 
 # ---------------------------------------------------------------- productos + almacenes
@@ -329,13 +336,17 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
 
     if reads_all and ctx.process_reader:  # a big read: worth a process's start-up
         batches = prefetch_from_process(ctx.process_reader, "ventas", {"modified_since": None},
-                                        encode="core.erp.source:decimals_as_text")
+                                        **_reader_encoding(productos, almacenes, clientes, docs))
     else:
         batches = ctx.prefetch(lambda: ctx.source.ventas(modified_since=since))
     for batch in batches:
+        wire = batch if isinstance(batch, WireBatch) else None
+        if wire is not None:
+            seen.update(wire.new_keys)
+            batch = wire.rest
         _load_ventas_batch(ctx, batch, docs, seen if reads_all else None, state,
                            productos=productos, almacenes=almacenes, clientes=clientes,
-                           complete_map=reads_all)
+                           complete_map=reads_all, wire=wire)
         ctx.batch_done()
 
     if reads_all and seen:  # an empty read deletes nothing: it is a broken read
@@ -363,25 +374,36 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
     return LoadOutcome(watermark=watermark, notes=notes)
 
 
+def _reader_encoding(productos: dict[str, int], almacenes: dict[str, int],
+                     clientes: dict[str, tuple[int, str]], docs: dict[tuple[str, str], int]) -> dict[str, Any]:
+    """How the reader process sends a full read: on PostgreSQL it places the documents we do not
+    have yet itself (core.erp.ventas_wire); elsewhere it only sends amounts as text."""
+    if dialect_name() != "postgresql":
+        return {"encode": "core.erp.source:decimals_as_text"}
+    return {"encode": "core.erp.ventas_wire:VentasWire", "encode_args": {
+        "database_url": get_engine().url.render_as_string(hide_password=False),
+        "productos": productos, "almacenes": almacenes, "clientes": clientes, "known": set(docs)}}
+
+
 def _load_ventas_batch(
     ctx: LoadContext, batch: VentasBatch, docs: dict[tuple[str, str], int],
     seen: set[tuple[str, str]] | None, state: dict[str, Any], *,
     productos: dict[str, int], almacenes: dict[str, int], clientes: dict[str, tuple[int, str]],
-    complete_map: bool = True,
+    complete_map: bool = True, wire: WireBatch | None = None,
 ) -> None:
     headers = []
     wm = state["watermark"]
     for d in batch.documentos:
         key = (str(d[0]), str(d[1]))
-        cliente = clientes.get(_s(d[5]))
-        headers.append((key[0], key[1], _text(d[2]), _text(d[3]), d[4],
-                        cliente[0] if cliente else None, cliente[1] if cliente else None,
-                        almacenes.get(_s(d[6])), d[7] or 0, d[8] or 0, d[9] or 0, _text(d[10]), d[11]))
+        headers.append(header_row(d, clientes, almacenes))
         if seen is not None:
             seen.add(key)
         if d[11] is not None and (wm is None or d[11] > wm):
             wm = d[11]
     with batch_tx() as conn:
+        if wire is not None:  # documents the reader process placed, in this same transaction
+            copy_text(conn, "erp_ventas", WIRE_VENTA_COLS, wire.doc_text)
+            copy_text(conn, "erp_ventas_detalle", DETALLE_COLS, wire.line_text)
         if not complete_map:
             keys = [(h[0], h[1]) for h in headers] + [(str(o), str(e)) for o, e in batch.cancelados]
             _lookup_documents(conn, keys, docs)
@@ -427,6 +449,12 @@ def _load_ventas_batch(
 
     ctx.add(res_h)
     ctx.add(res_l)
+    if wire is not None:
+        ctx.add(UpsertResult(created=wire.doc_count))
+        ctx.add(UpsertResult(created=wire.line_count))
+        unknown += wire.unknown
+        if wire.watermark is not None and (wm is None or wire.watermark > wm):
+            wm = wire.watermark
     with ctx.lock:
         ctx.counts.updated += removed
         if wm is not None and (state["watermark"] is None or wm > state["watermark"]):
