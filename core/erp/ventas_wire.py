@@ -89,29 +89,28 @@ class VentasWire:
         return [r[0] for r in rows]
 
     def __call__(self, batch: VentasBatch) -> WireBatch:
-        now = datetime.now().isoformat(" ")
-        new_docs = [d for d in batch.documentos if (str(d[0]), str(d[1])) not in self.known]
-        ids = dict(zip(((str(d[0]), str(d[1])) for d in new_docs), self._reserve(len(new_docs)), strict=True))
+        keys = [(str(d[0]), str(d[1])) for d in batch.documentos]
+        new_docs = [(k, d) for k, d in zip(keys, batch.documentos, strict=True) if k not in self.known]
+        ids = dict(zip((k for k, _ in new_docs), self._reserve(len(new_docs)), strict=True))
         watermark = max((d[11] for d in batch.documentos if d[11] is not None), default=None)
-        doc_lines = []
-        for d in new_docs:
-            row = header_row(d, self.clientes, self.almacenes)
-            doc_lines.append("\t".join([str(ids[(row[0], row[1])]), *map(_field, row), now]) + "\n")
-        line_rows, unknown = [], 0
-        rest_docs = [d for d in batch.documentos if (str(d[0]), str(d[1])) in self.known]
-        rest_lines = []
+        now = datetime.now().isoformat(" ")
+        doc_lines = [f"{ids[k]}\t" + "\t".join(map(_field, header_row(d, self.clientes, self.almacenes)))
+                     + f"\t{now}\n" for k, d in new_docs]
+        line_rows, rest_lines, unknown = [], [], 0
+        productos = self.productos
         for ln in batch.lineas:
-            key = (str(ln[0]), str(ln[1]))
-            vid = ids.get(key)
+            vid = ids.get((str(ln[0]), str(ln[1])))
             if vid is None:
-                rest_lines.append(ln)  # a document we have (or one not in this batch): the writer's
+                rest_lines.append(ln)  # a document we already have: the writer's general upsert
                 continue
-            pid = self.productos.get(key_text(ln[3]))
+            pid = productos.get(key_text(ln[3]))
             if pid is None:
                 unknown += 1
                 continue
-            line_rows.append(f"{vid}\t{int(ln[2])}\t{pid}\t{_field(ln[4])}\t{_field(ln[5])}\t"
-                             f"{_field(ln[6] if ln[6] is not None else 0)}\n")
+            # Amounts are Decimals (their text is exact); precio may be NULL, importe counts as 0.
+            precio = "\\N" if ln[5] is None else ln[5]
+            line_rows.append(f"{vid}\t{int(ln[2])}\t{pid}\t{ln[4]}\t{precio}\t{ln[6] or 0}\n")
+        rest_docs = [d for k, d in zip(keys, batch.documentos, strict=True) if k in self.known]
         rest = decimals_as_text(VentasBatch(rest_docs, rest_lines, batch.cancelados))
         return WireBatch("".join(doc_lines).encode(), len(doc_lines), "".join(line_rows).encode(),
                          len(line_rows), rest, watermark, unknown, list(ids))
