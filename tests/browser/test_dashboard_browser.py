@@ -58,3 +58,14 @@ def test_first_click_on_navigation_after_login_is_not_lost(demo_data, live_app, 
         page.get_by_role("button", name="Entrar").wait_for()
         # Logging out deletes the session cookie, so the next visit asks for the password.
         page.wait_for_function("() => !document.cookie.includes('devcompras_sesion')")
+
+
+def test_forged_session_cookie_is_ignored(demo_data, live_app, page, users):
+    import jwt
+
+    forged = jwt.encode({"username": users["admin"].email, "exp_date": 4102444800}, "otra-llave-de-32-caracteres-o-mas!!",
+                        algorithm="HS256")
+    page.context.add_cookies([{"name": "devcompras_sesion", "value": forged, "url": live_app}])
+    page.goto(live_app)
+    page.get_by_role("button", name="Entrar").wait_for()
+    assert page.get_by_role("button", name="Cerrar sesión").count() == 0
