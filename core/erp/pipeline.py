@@ -16,6 +16,18 @@ T = TypeVar("T")
 _END = object()
 
 
+def _unpack(get: Callable[[], tuple[str, Any]]) -> Iterator[Any]:
+    """The items of a reader's ("item" | "end" | "error", value) messages; an error is raised here."""
+    while True:
+        kind, value = get()
+        if kind == "item":
+            yield value
+        elif kind == "end":
+            return
+        else:
+            raise value
+
+
 def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterator[T]:
     """Yield what ``make_iter()`` yields, read ahead by a thread at most ``depth`` items.
 
@@ -53,14 +65,7 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
     thread = threading.Thread(target=reader, name="erp-reader", daemon=True)
     thread.start()
     try:
-        while True:
-            kind, value = q.get()
-            if kind == "item":
-                yield value
-            elif kind == "end":
-                return
-            else:
-                raise value
+        yield from _unpack(q.get)
     finally:
         stop.set()
         while thread.is_alive():
@@ -88,20 +93,16 @@ def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
                                                             os.getpid()),
                         name="erp-reader", daemon=True)
     child.start()
-    try:
+    def receive() -> tuple[str, Any]:
         while True:
             try:
-                kind, value = q.get(timeout=1.0)
+                return q.get(timeout=1.0)
             except queue.Empty:
                 if not child.is_alive():
                     raise RuntimeError("el proceso lector del ERP terminó sin avisar") from None
-                continue
-            if kind == "item":
-                yield value
-            elif kind == "end":
-                return
-            else:
-                raise value
+
+    try:
+        yield from _unpack(receive)
     finally:
         if child.is_alive():
             child.terminate()

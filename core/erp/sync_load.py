@@ -148,8 +148,6 @@ def _in_ids(conn: Connection, sql: str) -> Any:
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
-_s = key_text
-_text = clean_text
 
 
 # ---------------------------------------------------------------- productos + almacenes
@@ -172,7 +170,7 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
         rows, link = [], []
         for t in batch:
             erp_id = str(t[0])
-            codigo = _text(t[1]) or f"ERP-{erp_id}"
+            codigo = clean_text(t[1]) or f"ERP-{erp_id}"
             owner = by_codigo.get(codigo)
             if owner is not None and owner[1] not in (None, erp_id):
                 duplicated += 1  # the key belongs to another ERP article
@@ -181,8 +179,8 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
                 link.append({"id": owner[0], "e": erp_id})  # an Excel/manual product becomes ERP
             by_codigo[codigo] = (owner[0] if owner else 0, erp_id)
             seen.add(erp_id)
-            rows.append((erp_id, codigo, _text(t[2]) or codigo, _text(t[3]), t[4], t[5],
-                         _text(t[6]), _text(t[7]), _text(t[8]), bool(t[9]), "erp"))
+            rows.append((erp_id, codigo, clean_text(t[2]) or codigo, clean_text(t[3]), t[4], t[5],
+                         clean_text(t[6]), clean_text(t[7]), clean_text(t[8]), bool(t[9]), "erp"))
         with batch_tx() as conn:
             if link:
                 conn.execute(text("UPDATE erp_productos SET erp_id = :e, origen = 'erp' WHERE id = :id"),
@@ -209,7 +207,7 @@ def _load_almacenes(ctx: LoadContext) -> set[str]:
         rows, link = [], []
         for t in batch:
             erp_id = str(t[0])
-            nombre = _text(t[1]) or f"Almacén {erp_id}"
+            nombre = clean_text(t[1]) or f"Almacén {erp_id}"
             if nombre in unlinked:  # a store first seen in an Excel upload is the same almacén
                 link.append({"id": unlinked.pop(nombre), "e": erp_id})
             seen.add(erp_id)
@@ -265,7 +263,7 @@ def load_inventario(ctx: LoadContext) -> LoadOutcome:
                 unknown += 1
                 continue
             seen.add((pid, aid))
-            rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], _text(t[6]), None))
+            rows.append((pid, aid, t[2] or 0, t[3] or 0, t[4], t[5], clean_text(t[6]), None))
         with batch_tx() as conn:
             ctx.add(upsert(conn, "erp_inventario", rows, columns=INVENTARIO_COLS,
                            key=("producto_id", "almacen_id")))
@@ -300,8 +298,8 @@ def load_clientes(ctx: LoadContext) -> LoadOutcome:
         for t in batch:
             erp_id = str(t[0])
             seen.add(erp_id)
-            rows.append((erp_id, _text(t[1]), _text(t[2]) or f"Cliente {erp_id}", _text(t[3]),
-                         _text(t[4]), _text(t[5]), _text(t[6]), bool(t[7])))
+            rows.append((erp_id, clean_text(t[1]), clean_text(t[2]) or f"Cliente {erp_id}", clean_text(t[3]),
+                         clean_text(t[4]), clean_text(t[5]), clean_text(t[6]), bool(t[7])))
         with batch_tx() as conn:
             ctx.add(upsert(conn, "erp_clientes", rows, columns=CLIENTE_COLS, key=("erp_id",)))
             bump_version(conn, "customers")
@@ -425,7 +423,7 @@ def _load_ventas_batch(
         unknown = 0
         for ln in batch.lineas:
             vid = docs.get((str(ln[0]), str(ln[1])))
-            pid = productos.get(_s(ln[3]))
+            pid = productos.get(key_text(ln[3]))
             if vid is None or pid is None:
                 unknown += 1
                 continue

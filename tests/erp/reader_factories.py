@@ -20,10 +20,6 @@ def unreachable():
     raise ErpError("No se pudo conectar con 127.0.0.1:3059: el servidor no responde o está apagado.")
 
 
-def sales() -> "_Sales":
-    return _Sales()
-
-
 class _Sales:
     def ventas(self, *, modified_since=None):
         from datetime import datetime
@@ -38,3 +34,7 @@ class _Sales:
 
     def close(self) -> None:
         pass
+
+
+def sales() -> _Sales:
+    return _Sales()
