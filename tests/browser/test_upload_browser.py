@@ -46,6 +46,8 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
     open_page(page, "Cargar archivos", "Cargar inventario o ventas")
     # Streamlit writes the drop zone in English; the page overlays Spanish.
     page.get_by_test_id("stFileUploaderDropzoneInstructions").wait_for()
+    # The page's style element may land a moment after the uploader itself.
+    page.wait_for_function(f"() => ({DROPZONE_TEXTS})().every(c => c !== 'none')")
     zone = page.evaluate(DROPZONE_TEXTS)
     assert zone[0] == '"Buscar archivo"'
     assert zone[1].startswith('"Arrastre aquí el archivo · hasta ') and "MB · XLSX" in zone[1]
