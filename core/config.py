@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     firebird_price_list_id: int | None = None  # PRECIO_EMPRESA_ID; None = the lowest
     firebird_batch_size: int = Field(20_000, gt=0)
     firebird_connect_timeout: int = Field(10, gt=0)
+    # Processes that share a full read of ventas: decoding Firebird rows is the sync's slowest part.
+    firebird_readers: int = Field(2, gt=0, le=8)
     # Per-entity SQL for sites that expose their own views (same field order as core.erp.source).
     firebird_sql_productos: str | None = None
     firebird_sql_almacenes: str | None = None

@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -75,8 +75,8 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
                 thread.join(timeout=0.2)
 
 
-def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
-                          encode: str | None = None, encode_args: dict[str, Any] | None = None,
+def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any] | Sequence[dict[str, Any]],
+                          *, encode: str | None = None, encode_args: dict[str, Any] | None = None,
                           depth: int = 3) -> Iterator[Any]:
     """Yield what ``factory().method(**kwargs)`` yields, read by a separate process.
 
@@ -84,29 +84,44 @@ def prefetch_from_process(factory: str, method: str, kwargs: dict[str, Any], *,
     its own process it runs beside it. ``factory`` ("module:function") builds the source in the
     child from the same settings; ``encode`` ("module:function"), if given, turns each item into
     something cheaper to send before it crosses (with ``encode_args``, ``encode`` is a factory
-    called once with them, in the child, that returns the function). An error in the child is raised here; a child
-    left without its parent (killed) stops by itself.
+    called once with them, in the child, that returns the function). A list of ``kwargs`` starts
+    one process per entry, each reading its own part; their items arrive interleaved, as each is
+    ready. An error in a child is raised here; a child left without its parent (killed) stops
+    by itself.
     """
+    calls = [kwargs] if isinstance(kwargs, dict) else list(kwargs)
     ctx = multiprocessing.get_context("spawn")
-    q = ctx.Queue(maxsize=depth)
-    child = ctx.Process(target=_read_in_child, args=(factory, method, kwargs, encode, encode_args, q,
-                                                            os.getpid()),
-                        name="erp-reader", daemon=True)
-    child.start()
+    q = ctx.Queue(maxsize=depth * len(calls))
+    children = [ctx.Process(target=_read_in_child,
+                            args=(i, factory, method, kw, encode, encode_args, q, os.getpid()),
+                            name=f"erp-reader-{i}", daemon=True)
+                for i, kw in enumerate(calls)]
+    for child in children:
+        child.start()
+    running = set(range(len(children)))
+
     def receive() -> tuple[str, Any]:
         while True:
             try:
-                return q.get(timeout=1.0)
+                index, kind, value = q.get(timeout=1.0)
             except queue.Empty:
-                if not child.is_alive():
+                if any(not children[i].is_alive() for i in running):
                     raise RuntimeError("el proceso lector del ERP terminó sin avisar") from None
+                continue
+            if kind != "end":
+                return kind, value
+            running.discard(index)
+            if not running:
+                return kind, value
 
     try:
         yield from _unpack(receive)
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=10)
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+        for child in children:
+            child.join(timeout=10)
         q.close()
 
 
@@ -115,7 +130,7 @@ def _function(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], encode: str | None,
+def _read_in_child(index: int, factory: str, method: str, kwargs: dict[str, Any], encode: str | None,
                    encode_args: dict[str, Any] | None, q: Any, parent: int) -> None:
     from core.erp.source import ErpError
 
@@ -126,12 +141,12 @@ def _read_in_child(factory: str, method: str, kwargs: dict[str, Any], encode: st
         if wire is not None and encode_args is not None:
             wire = wire(**encode_args)
         for item in getattr(source, method)(**kwargs):
-            _put(q, ("item", wire(item) if wire else item), parent)
-        _put(q, ("end", None), parent)
+            _put(q, (index, "item", wire(item) if wire else item), parent)
+        _put(q, (index, "end", None), parent)
     except BaseException as exc:  # handed to the parent, who decides
         if not isinstance(exc, ErpError):  # keep it picklable: the message is what matters
             exc = RuntimeError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        _put(q, ("error", exc), parent)
+        _put(q, (index, "error", exc), parent)
     finally:
         if source is not None:
             with contextlib.suppress(Exception):

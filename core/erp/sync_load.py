@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from core.config import get_settings
 from core.db import (
     UpsertResult,
     begin,
@@ -333,7 +334,7 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                              "lines_removed": 0}
 
     if reads_all and ctx.process_reader:  # a big read: worth a process's start-up
-        batches = prefetch_from_process(ctx.process_reader, "ventas", {"modified_since": None},
+        batches = prefetch_from_process(ctx.process_reader, "ventas", _full_read_parts(ctx.source),
                                         **_reader_encoding(productos, almacenes, clientes, docs))
     else:
         batches = ctx.prefetch(lambda: ctx.source.ventas(modified_since=since))
@@ -370,6 +371,16 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
                      "se reintentarán en la próxima sincronización)")
         watermark = ctx.previous_watermark  # keep the window so those documents come back
     return LoadOutcome(watermark=watermark, notes=notes)
+
+
+def _full_read_parts(source: ErpSource) -> list[dict[str, Any]]:
+    """The arguments of each reader process of a full read: FIREBIRD_READERS parts by document
+    id, when the source can split its read (one reader does not keep the writer busy)."""
+    parts_of = getattr(source, "ventas_parts", None)
+    n = parts_of(get_settings().firebird_readers) if parts_of is not None else 1
+    if n == 1:
+        return [{"modified_since": None}]
+    return [{"modified_since": None, "part": (k, n)} for k in range(n)]
 
 
 def _reader_encoding(productos: dict[str, int], almacenes: dict[str, int],

@@ -4,9 +4,13 @@ from core.erp.source import ErpError
 
 
 class _Counting:
-    def numbers(self, *, upto: int):
-        for start in range(0, upto, 10):
-            yield list(range(start, min(start + 10, upto)))
+    def numbers(self, *, upto: int, part: tuple[int, int] = (0, 1), fail_after: int | None = None):
+        k, n = part
+        mine = [i for i in range(upto) if i % n == k]
+        for sent, start in enumerate(range(0, len(mine), 10)):
+            if fail_after is not None and sent == fail_after:
+                raise ErpError("Se perdió la conexión con el servidor de Firebird.")
+            yield mine[start:start + 10]
 
     def close(self) -> None:
         pass

@@ -29,7 +29,7 @@ def _ventas(reader, since=None):
         batches,
         [d for b in batches for d in b.documentos],
         [ln for b in batches for ln in b.lineas],
-        [c for b in batches for c in b.cancelados],
+        sorted(c for b in batches for c in b.cancelados),  # ids of cancelled documents: no order
     )
 
 
@@ -237,6 +237,76 @@ def test_documents_are_whole_in_every_batch(demo_fdb):
     for ln in lines:
         per_doc[(ln[0], ln[1])].append(ln[2])
     assert all(pos == list(range(1, len(pos) + 1)) for pos in per_doc.values())
+
+
+def test_each_document_gets_exactly_its_own_lines(demo_fdb, fb_reader):
+    _, docs, lines, _ = _ventas(fb_reader)
+    read: dict[tuple[str, str], list] = defaultdict(lambda: [0, Decimal(0)])
+    for ln in lines:
+        read[(ln[0], ln[1])][0] += 1
+        read[(ln[0], ln[1])][1] += abs(ln[4])
+    truth = {}
+    for origen in ("VE", "PV"):
+        for doc, n, units in demo_fdb.query(
+            f"SELECT d.DOCTO_{origen}_ID, COUNT(*), SUM(l.UNIDADES) FROM DOCTOS_{origen} d "
+            f"JOIN DOCTOS_{origen}_DET l ON l.DOCTO_{origen}_ID = d.DOCTO_{origen}_ID "
+            f"WHERE {COUNTED[origen]} AND l.ARTICULO_ID IS NOT NULL GROUP BY 1"
+        ):
+            truth[(origen, str(doc))] = [n, Decimal(units)]
+    assert len(truth) > 100
+    assert dict(read) == truth
+    assert {(d[0], d[1]) for d in docs} == set(truth)
+
+
+def test_a_document_without_lines_is_left_out_and_its_neighbours_keep_theirs(make_demo_fdb):
+    db = make_demo_fdb(scale=0.01, seed=19)
+    [(art, alm)] = db.query("SELECT FIRST 1 ARTICULO_ID, ALMACEN_ID FROM SALDOS_IN")
+    conn = db.connect()
+    cur = conn.cursor()
+    new = partial(_new_docto, cur, art=art, alm=alm, fecha=date(2026, 6, 12))
+    before = new("F", 4)
+    empty = new("F", 6)
+    after = new("F", 5)
+    cur.execute("DELETE FROM DOCTOS_VE_DET WHERE DOCTO_VE_ID = ?", (empty,))
+    cur.execute(
+        "INSERT INTO DOCTOS_VE_DET (DOCTO_VE_DET_ID, DOCTO_VE_ID, ARTICULO_ID, UNIDADES, "
+        "PRECIO_UNITARIO, PRECIO_TOTAL_NETO, POSICION) VALUES (GEN_ID(ID_DOCTOS, 1), ?, ?, 2, 10, 20, 2)",
+        (before, art),
+    )
+    conn.commit()
+    conn.close()
+    reader = db.reader()
+    try:
+        _, docs, lines, _ = _ventas(reader)
+    finally:
+        reader.close()
+    assert str(empty) not in {d[1] for d in docs}
+    assert {d[1] for d in docs} >= {str(before), str(after)}
+    assert [(ln[2], ln[4]) for ln in lines if ln[1] == str(before)] == [(1, Decimal(4)), (2, Decimal(2))]
+    assert [(ln[2], ln[4]) for ln in lines if ln[1] == str(after)] == [(1, Decimal(5))]
+
+
+def test_a_read_split_in_parts_gives_every_document_once(demo_fdb, fb_reader):
+    _, docs, lines, cancelados = _ventas(fb_reader)
+    assert fb_reader.ventas_parts(3) == 3
+    parts = [list(fb_reader.ventas(modified_since=None, part=(k, 3))) for k in range(3)]
+    part_docs = [[d for b in p for d in b.documentos] for p in parts]
+    assert all(part_docs), "cada parte lee documentos"
+    assert sorted(d for p in part_docs for d in p) == sorted(docs)
+    assert sorted(ln for p in parts for b in p for ln in b.lineas) == sorted(lines)
+    assert sorted(c for p in parts for b in p for c in b.cancelados) == sorted(cancelados)
+    for k, p in enumerate(part_docs):
+        assert {int(d[1]) % 3 for d in p} == {k}
+
+
+def test_a_site_sql_for_ventas_is_read_whole(demo_fdb):
+    reader = demo_fdb.reader(sql_overrides={"ventas": "SELECT 1 FROM RDB$DATABASE"})
+    try:
+        assert reader.ventas_parts(4) == 1
+        with pytest.raises(ValueError, match="no se puede leer por partes"):
+            list(reader.ventas(part=(1, 2)))
+    finally:
+        reader.close()
 
 
 def test_incremental_read_by_fecha_hora_ult_modif(demo_fdb, fb_reader):

@@ -12,6 +12,19 @@ def test_process_reader_yields_every_batch_in_order():
     assert len(batches) == 10
 
 
+def test_several_reader_processes_share_one_read():
+    parts = [{"upto": 95, "part": (k, 3)} for k in range(3)]
+    batches = list(prefetch_from_process("tests.erp.reader_factories:counting", "numbers", parts))
+    assert sorted(n for b in batches for n in b) == list(range(95))
+    assert {b[0] % 3 for b in batches} == {0, 1, 2}
+
+
+def test_an_error_in_one_of_several_readers_is_raised():
+    parts = [{"upto": 50}, {"upto": 50, "fail_after": 2}]
+    with pytest.raises(ErpError, match="Se perdió la conexión"):
+        list(prefetch_from_process("tests.erp.reader_factories:counting", "numbers", parts))
+
+
 def test_process_reader_raises_the_childs_spanish_error():
     with pytest.raises(ErpError, match="el servidor no responde o está apagado"):
         list(prefetch_from_process("tests.erp.reader_factories:unreachable", "numbers", {"upto": 5}))

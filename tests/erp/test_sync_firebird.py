@@ -157,8 +157,13 @@ def pick_document(cur, origen: str, tipo: str, *, oldest: bool = True) -> int:
 # ---------------------------------------------------------------- tests
 
 
-def test_full_sync_equals_firebird_and_rerun_changes_nothing(fdb_factory):
+@pytest.mark.parametrize("readers", ["1", "3"])
+def test_full_sync_equals_firebird_and_rerun_changes_nothing(fdb_factory, monkeypatch, readers):
+    from core.config import get_settings
+
     path = fdb_factory(0.1)
+    monkeypatch.setenv("FIREBIRD_READERS", readers)  # the default, 2, in every other test
+    get_settings.cache_clear()
     report = run_sync(full=True)
     assert report.status == "completed", report.message
     assert_equal_to_source(path)
