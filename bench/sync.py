@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,8 @@ def fb_env(fdb_path: Path) -> dict[str, str]:
 def open_source(fdb_path: Path):
     from core.erp.microsip import MicrosipReader, connect_firebird
 
-    conn = connect_firebird(database=str(fdb_path), charset="WIN1252", **FB)
-    return MicrosipReader(conn, name="firebird")
+    connect = partial(connect_firebird, database=str(fdb_path), charset="WIN1252", **FB)
+    return MicrosipReader(connect(), name="firebird", connect=connect)  # as firebird_source builds it
 
 
 # ---------------------------------------------------------------- fetch and raw COPY

@@ -28,9 +28,11 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from core.erp.source import (
     ALMACEN_FIELDS,
@@ -44,6 +46,7 @@ from core.erp.source import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_BATCH_SIZE = 20_000
 OVERRIDABLE = ("productos", "almacenes", "inventario", "clientes", "ventas")
@@ -374,6 +377,8 @@ class MicrosipReader:
     ``sql_overrides``: {entity: SQL} for sites exposing their own views; the SQL returns the
     entity's ``*_FIELDS`` in order (for ``ventas``: ``VENTA_OVERRIDE_FIELDS``, one row per line,
     cantidad/importe already negative for returns; a ``?`` in it is bound to the watermark).
+    ``connect``: opens a second connection, on which cancelled documents are looked for while
+    the documents are read (their query scans whole tables: the server does it meanwhile).
     """
 
     def __init__(
@@ -387,8 +392,10 @@ class MicrosipReader:
         name: str = "microsip",
         description: str | None = None,
         error_context: dict[str, Any] | None = None,
+        connect: Callable[[], Any] | None = None,
     ) -> None:
         self.conn = conn
+        self._connect = connect  # opens another connection to the same database (reads beside)
         self.name = name
         self.batch_size = max(1, int(batch_size))
         self.price_list_id = price_list_id
@@ -582,27 +589,50 @@ class MicrosipReader:
                 raise ValueError("una consulta propia de ventas no se puede leer por partes")
             yield from self._ventas_override(modified_since)
             return
+        cancelados = self._beside(lambda reader: reader._cancelados(modified_since, part))
         text = _TextCheck("ventas", self.charset)
         yield from self._ventas_module("VE", modified_since, text, part)
         yield from self._ventas_module("PV", modified_since, text, part)
         text.report()
+        ids = cancelados()
+        for i in range(0, len(ids), self.batch_size):
+            yield VentasBatch(cancelados=ids[i:i + self.batch_size])
+
+    def _cancelados(self, modified_since: datetime | None,
+                    part: tuple[int, int] | None) -> list[tuple[str, str]]:
+        """(origen, erp_id) of the documents cancelled (at or after ``modified_since``)."""
         cancelados: list[tuple[str, str]] = []
         for origen, sql in (("VE", SQL_CANCELADOS_VE), ("PV", SQL_CANCELADOS_PV)):
-            params: tuple[Any, ...]
-            where_part = _part_filter(origen, part)
-            if modified_since is None:
-                q, params = sql.format(modified_or_cancelled="", part=where_part), ()
-            else:
+            params: tuple[Any, ...] = ()
+            modified = ""
+            if modified_since is not None:
                 p = self._param(modified_since)
-                q, params = sql.format(modified_or_cancelled=_MODIFIED_OR_CANCELLED,
-                                       part=where_part), (p, p)
+                modified, params = _MODIFIED_OR_CANCELLED, (p, p)
+            q = sql.format(modified_or_cancelled=modified, part=_part_filter(origen, part))
             for rows in self._stream(q, params, f"documentos cancelados {origen}"):
                 cancelados.extend((origen, str(r[0]).strip()) for r in rows)
-                if len(cancelados) >= self.batch_size:
-                    yield VentasBatch(cancelados=cancelados)
-                    cancelados = []
-        if cancelados:
-            yield VentasBatch(cancelados=cancelados)
+        return cancelados
+
+    def _beside(self, read: Callable[[MicrosipReader], T]) -> Callable[[], T]:
+        """Start ``read`` on a second connection, in a thread, when this reader can open one;
+        the function returned waits for its result (raising its error). Without ``connect`` the
+        read runs when its result is asked for, on this connection."""
+        if self._connect is None:
+            return lambda: read(self)
+        connect = self._connect
+
+        def run() -> T:
+            side = MicrosipReader(connect(), batch_size=self.batch_size, charset=self.charset,
+                                  name=self.name, error_context=self._ctx)
+            try:
+                return read(side)
+            finally:
+                side.close()
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="erp-beside")
+        future = pool.submit(run)
+        pool.shutdown(wait=False)
+        return future.result
 
     # -- ventas ---------------------------------------------------------------------------------
     def _ventas_module(
@@ -908,6 +938,8 @@ def firebird_source(settings: Any) -> MicrosipReader:
         conn,
         charset=charset,
         name="firebird",
+        connect=partial(connect_firebird, host=host, port=port, database=database, user=user,
+                        password=password, charset=charset, timeout=timeout),
         description=f"Microsip en {host}:{port}:{database}",
         error_context={"host": host, "port": port, "database": database, "user": user},
         **reader_options(settings),

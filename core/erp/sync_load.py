@@ -430,25 +430,30 @@ def _load_ventas_batch(
                     "SELECT origen, erp_id, id FROM erp_ventas WHERE id > :m "
                     "AND origen IN ('VE', 'PV')"), {"m": max_before}):
                 docs[(r.origen, r.erp_id)] = r.id
-        old_lines, new_lines, incoming = [], [], set()
+        old_lines, new_lines = [], []
+        last_line: dict[int, int] = {}  # per known document: its last line in the ERP
+        skipped: list[tuple[int, int]] = []  # lines of known documents left out (unknown product)
         unknown = 0
         for ln in batch.lineas:
             vid = docs.get((str(ln[0]), str(ln[1])))
             pid = productos.get(key_text(ln[3]))
-            if vid is None or pid is None:
-                unknown += 1
-                continue
             linea = int(ln[2])
             if vid in existed:
+                last_line[vid] = max(last_line.get(vid, 0), linea)
+            if vid is None or pid is None:
+                unknown += 1
+                if vid in existed:
+                    skipped.append((vid, linea))
+                continue
+            if vid in existed:
                 old_lines.append((vid, linea, pid, ln[4], ln[5], ln[6] or 0))
-                incoming.add((vid, linea))
             else:
                 new_lines.append((vid, linea, pid, ln[4], ln[5], ln[6] or 0))
         res_l = upsert(conn, "erp_ventas_detalle", old_lines, columns=DETALLE_COLS,
                        key=("venta_id", "linea"))
         res_l += upsert(conn, "erp_ventas_detalle", new_lines, columns=DETALLE_COLS,
                         key=("venta_id", "linea"), fresh=True)
-        removed = _delete_stale_lines(conn, sorted(existed), incoming)
+        removed = _delete_stale_lines(conn, last_line, skipped)
         cancel_ids = [docs.pop((str(o), str(e))) for o, e in batch.cancelados
                       if (str(o), str(e)) in docs]
         if seen is not None:
@@ -484,17 +489,25 @@ def _lookup_documents(conn: Connection, keys: list[tuple[str, str]],
                 docs[(origen, r.erp_id)] = r.id
 
 
-def _delete_stale_lines(conn: Connection, venta_ids: list[int], incoming: set[tuple[int, int]]) -> int:
-    """Delete lines of already-known documents that the ERP no longer has."""
-    stale: list[tuple[int, int]] = []
-    query = _in_ids(conn, "SELECT venta_id, linea FROM erp_ventas_detalle WHERE venta_id IN :ids")
-    for chunk in _chunks(venta_ids):
-        stale.extend((r.venta_id, r.linea) for r in conn.execute(query, {"ids": list(chunk)})
-                     if (r.venta_id, r.linea) not in incoming)
-    delete = text("DELETE FROM erp_ventas_detalle WHERE venta_id = :v AND linea = :l")
-    if stale:
-        conn.execute(delete, [{"v": v, "l": n} for v, n in stale])
-    return len(stale)
+def _delete_stale_lines(conn: Connection, last_line: dict[int, int],
+                        skipped: list[tuple[int, int]]) -> int:
+    """Delete lines of already-known documents that the ERP no longer has: those past the
+    document's last line (the reader numbers lines 1..n) and those left out of this batch."""
+    removed = 0
+    if last_line and conn.dialect.name == "postgresql":  # one statement, not one per document
+        removed = conn.execute(text(
+            "DELETE FROM erp_ventas_detalle d USING unnest(CAST(:v AS integer[]), CAST(:n AS integer[])) "
+            "AS t(v, n) WHERE d.venta_id = t.v AND d.linea > t.n"),
+            {"v": list(last_line), "n": list(last_line.values())}).rowcount
+    elif last_line:
+        removed = conn.execute(
+            text("DELETE FROM erp_ventas_detalle WHERE venta_id = :v AND linea > :n"),
+            [{"v": v, "n": n} for v, n in last_line.items()]).rowcount
+    if skipped:
+        removed += conn.execute(
+            text("DELETE FROM erp_ventas_detalle WHERE venta_id = :v AND linea = :n"),
+            [{"v": v, "n": n} for v, n in skipped]).rowcount
+    return removed
 
 
 def _delete_documents(conn: Connection, venta_ids: list[int]) -> None:

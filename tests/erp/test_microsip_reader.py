@@ -6,6 +6,7 @@ Expected values are computed by the tests with their own SQL in Firebird.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -139,6 +140,35 @@ def test_cancelled_documents_are_reported(demo_fdb, fb_reader):
         )
     }
     assert set(cancelados) == expected and expected
+
+
+def test_cancelled_documents_are_looked_for_on_a_second_connection(demo_fdb, fb_reader):
+    opened: list[str] = []
+
+    def connect():
+        opened.append(threading.current_thread().name)
+        return demo_fdb.connect()
+
+    reader = demo_fdb.reader(connect=connect)
+    try:
+        since = datetime(demo_fdb.end_date.year, demo_fdb.end_date.month, 1)
+        for modified_since in (None, since):
+            assert _ventas(reader, modified_since)[1:] == _ventas(fb_reader, modified_since)[1:]
+    finally:
+        reader.close()
+    assert len(opened) == 2 and all(name.startswith("erp-beside") for name in opened)
+
+
+def test_a_failure_on_the_second_connection_fails_the_read(demo_fdb):
+    def connect():
+        raise ErpError("No se pudo conectar con el servidor Firebird (prueba).")
+
+    reader = demo_fdb.reader(connect=connect)
+    try:
+        with pytest.raises(ErpError, match="prueba"):
+            _ventas(reader)
+    finally:
+        reader.close()
 
 
 def _new_docto(cur, tipo: str, units: int, *, art, alm, fecha, estatus: str = "N") -> int:

@@ -114,6 +114,22 @@ def test_modified_document_drops_removed_lines(engine, clean_db):
                      "WHERE v.erp_id = '9200'") == [(1,)]
 
 
+def test_a_line_whose_product_we_do_not_know_leaves_our_copy_of_the_document(engine, clean_db):
+    src = MemorySource()
+    lines = [("1001", Decimal(1), Decimal(5)), ("1002", Decimal(2), Decimal(5)),
+             ("1003", Decimal(3), Decimal(5))]
+    src.add_doc("VE", "9201", datetime(2026, 11, 12, 9), lines)
+    run_sync(source=src, entities="productos")
+    run_sync(source=src, entities=["clientes", "ventas"], full=True)
+    lines[1] = ("7777", Decimal(2), Decimal(5))  # an article not in the catalog we copied
+    src.add_doc("VE", "9201", datetime(2026, 11, 13, 9), lines)
+    report = run_sync(source=src, entities="ventas")
+    assert "1 renglones eliminados" in report.entities["ventas"].message
+    assert q(engine, "SELECT d.linea, d.cantidad FROM erp_ventas_detalle d JOIN erp_ventas v "
+                     "ON v.id = d.venta_id WHERE v.erp_id = '9201' ORDER BY d.linea") == [
+        (1, Decimal(1)), (3, Decimal(3))]
+
+
 def test_full_sync_deletes_documents_the_erp_no_longer_has(engine, clean_db):
     src = MemorySource()
     run_sync(source=src, full=True)
