@@ -4,12 +4,16 @@ Measured in the same run, on the same rows:
 - fetch_s: reading every record the sync reads, from Firebird, through the Microsip reader;
 - copy_s: a raw ``COPY`` of those rows into plain PostgreSQL tables (no keys, no upsert);
 - full_sync_s: our full sync (subprocess, so its peak RSS is its own); target <= 1.25 x (fetch + copy);
+  fetch_s is one reader's read; the sync splits the ventas read across FIREBIRD_READERS processes,
+  so fetch_parallel_s (the same read split the same way, nothing written) is printed beside it;
 - seed_way_rows_per_s: the seed's write path (one upsert statement per row, a commit every 100
   rows) on a 100,000-line sample, vs ours_rows_per_s: the path our full sync writes new lines by
   (core.db.upsert(fresh=True): COPY, a transaction per batch) on the same sample; >= 25x. Also
   ours_upsert_rows_per_s: the general upsert (COPY + ON CONFLICT … IS DISTINCT FROM), which
   documents already copied take;
-- incremental_s: the incremental ventas sync after 1% of the documents changed; <= 5% of full;
+- incremental_s: the incremental ventas sync after 1% of the documents changed; <= 5% of full.
+  It runs on a settled database (checkpoint done, no autovacuum at work), as an incremental sync
+  minutes after the full one does, and before the write-path sample churns the lines table;
 - peak_rss_mb: the sync's peak memory, the syncing process's plus the sum of its ERP reader
   processes' peaks (FIREBIRD_READERS of them on a full read); <= 500 MB.
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -98,6 +103,19 @@ def create_pg() -> tuple[str, str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return name, base.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
+
+def settle(url: str, limit_s: float = 120.0) -> None:
+    """Let PostgreSQL finish what a million-row load sets off (its checkpoint, autovacuum of the
+    new tables), as it has minutes after a full sync, when the next incremental one comes."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline and conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+                "AND datname = %s", (name,)).fetchone()[0]:
+            time.sleep(0.5)
 
 
 def drop_pg(name: str) -> None:
@@ -176,6 +194,31 @@ def fetch_all(fdb_path: Path) -> tuple[float, dict[str, list[bytes]], dict[str, 
     return fetch_s, data, counts
 
 
+def _read_ventas_part(fdb_path: str, part: tuple[int, int]) -> int:
+    """In a spawned process: read one part of the ventas, as a reader process of the sync does."""
+    source = open_source(Path(fdb_path))
+    try:
+        return sum(len(b.documentos) + len(b.lineas) + len(b.cancelados)
+                   for b in source.ventas(modified_since=None, part=part))
+    finally:
+        source.close()
+
+
+def fetch_parallel(fdb_path: Path, readers: int) -> float:
+    """The same read with the ventas split across ``readers`` processes as the full sync splits
+    it (process start-up included), the catalogs read meanwhile here; seconds."""
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(readers) as pool:
+        parts = pool.starmap_async(_read_ventas_part, [(str(fdb_path), (k, readers)) for k in range(readers)])
+        source = open_source(fdb_path)
+        for name in ("almacenes", "productos", "inventario", "clientes"):
+            for _ in getattr(source, name)():
+                pass
+        source.close()
+        parts.get()
+    return time.perf_counter() - t0
+
+
 def raw_copy(url: str, data: dict[str, list[bytes]]) -> float:
     """COPY every fetched row into plain typed tables; returns seconds (COPY and commit only)."""
     from core.erp import source as s
@@ -235,6 +278,14 @@ def _vm_hwm_mb(pid: int | str) -> float:
     return 0.0
 
 
+def _is_reader(pid: str) -> bool:
+    """A process started by multiprocessing's spawn (not its resource tracker)."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 class ChildrenPeak:
     """Samples the peak memory of this process's children (the ERP reader processes), whose
     VmHWM is lost once they exit; ``total_mb`` is the sum of their peaks, an upper bound of what
@@ -259,7 +310,8 @@ class ChildrenPeak:
             for children in Path(f"/proc/{me}/task").glob("*/children"):
                 with contextlib.suppress(OSError):
                     for pid in children.read_text().split():
-                        self.peaks[pid] = max(self.peaks.get(pid, 0.0), _vm_hwm_mb(pid))
+                        if _is_reader(pid):
+                            self.peaks[pid] = max(self.peaks.get(pid, 0.0), _vm_hwm_mb(pid))
 
     @property
     def total_mb(self) -> float:
@@ -423,12 +475,14 @@ def main(argv: list[str] | None = None) -> int:
 
         # The machine is shared and its speed drifts by a third within minutes: read and sync
         # alternate, each repeated, and the best of each counts (every run is printed).
-        fetch_runs, full_runs = [fetch_s], []
+        fetch_runs, full_runs, parallel_runs = [fetch_s], [], []
+        readers = get_settings().firebird_readers
         full: dict[str, Any] = {}
         peak_runs: list[float] = []
         for i in range(args.repeat):
             if i:
                 fetch_runs.append(fetch_all(work)[0])
+            parallel_runs.append(fetch_parallel(work, readers))
             last = i == args.repeat - 1
             spare_name, spare_url = (db_name, url) if last else create_pg()
             if not last:
@@ -441,24 +495,28 @@ def main(argv: list[str] | None = None) -> int:
                 full = run  # the best run's entities and memory are the ones reported
             if not last:
                 drop_pg(spare_name)
-        fetch_s, full_s = min(fetch_runs), min(full_runs)
+        fetch_s, full_s, parallel_s = min(fetch_runs), min(full_runs), min(parallel_runs)
         ratio_full = full_s / (fetch_s + copy_s)
         log(f"  fetch por corrida: {', '.join(f'{s:.2f}' for s in fetch_runs)} s; "
+            f"con {readers} lectores: {', '.join(f'{s:.2f}' for s in parallel_runs)} s; "
             f"sincronización completa por corrida: {', '.join(f'{s:.2f}' for s in full_runs)} s")
         log(f"  sincronización completa: {full_s:.2f} s = {ratio_full:.2f} × (fetch {fetch_s:.2f} + COPY) "
-            f"[meta ≤ 1.25]; por entidad {full['entity_seconds']}")
+            f"[meta ≤ 1.25]; = {full_s / (parallel_s + copy_s):.2f} × (la misma lectura repartida en "
+            f"{readers} procesos, {parallel_s:.2f} s, + COPY); por entidad {full['entity_seconds']}")
+
+        # The incremental first: the write-path sample below churns erp_ventas_detalle.
+        settle(url)
+        changed = change_documents(work)
+        inc = run_child("incremental", url, work)
+        inc_s = inc["seconds"]
+        log(f"  incremental tras cambiar {changed:,} documentos (~1%): {inc_s:.2f} s = "
+            f"{inc_s / full_s:.1%} de la completa [meta ≤ 5%]")
 
         seed_rps, ours_rps, fresh_rps, sample = write_paths(url, args.sample)
         log(f"  muestra de {sample:,} líneas: a la manera del seed {seed_rps:,.0f} filas/s, "
             f"la nuestra (líneas nuevas, como en la completa) {fresh_rps:,.0f} filas/s = "
             f"{fresh_rps / seed_rps:.1f}× [meta ≥ 25×]; upsert general (documentos ya copiados) "
             f"{ours_rps:,.0f} filas/s = {ours_rps / seed_rps:.1f}×")
-
-        changed = change_documents(work)
-        inc = run_child("incremental", url, work)
-        inc_s = inc["seconds"]
-        log(f"  incremental tras cambiar {changed:,} documentos (~1%): {inc_s:.2f} s = "
-            f"{inc_s / full_s:.1%} de la completa [meta ≤ 5%]")
         rss = max(*peak_runs, inc["peak_rss_mb"] + inc["readers_peak_rss_mb"])
         log(f"  memoria pico de la sincronización: {rss:.0f} MB [meta ≤ 500 MB] (proceso que escribe "
             f"{full['peak_rss_mb']:.0f} MB + {full['readers']} lectores {full['readers_peak_rss_mb']:.0f} MB "
@@ -479,10 +537,13 @@ def main(argv: list[str] | None = None) -> int:
                 "full_sync_rows_per_s": round(full_records / full_s, 1),
                 "full_sync_entity_s": full["entity_seconds"],
                 "fetch_runs_s": [round(x, 3) for x in fetch_runs],
+                "fetch_parallel_s": round(parallel_s, 3), "readers": readers,
+                "fetch_parallel_runs_s": [round(x, 3) for x in parallel_runs],
                 "full_sync_runs_s": [round(x, 3) for x in full_runs],
             },
             "ratios": {
                 "full_vs_fetch_plus_copy": round(ratio_full, 3),
+                "full_vs_parallel_fetch_plus_copy": round(full_s / (parallel_s + copy_s), 3),
                 "ours_vs_seed_way": round(fresh_rps / seed_rps, 1),
                 "ours_upsert_vs_seed_way": round(ours_rps / seed_rps, 1),
                 "incremental_vs_full": round(inc_s / full_s, 4),
