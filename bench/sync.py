@@ -145,7 +145,8 @@ def fb_env(fdb_path: Path) -> dict[str, str]:
 def open_source(fdb_path: Path):
     from core.erp.microsip import MicrosipReader, connect_firebird
 
-    connect = partial(connect_firebird, database=str(fdb_path), charset="WIN1252", **FB)
+    connect = partial(connect_firebird, database=str(fdb_path), charset="WIN1252",
+                      garbage_collect=False, **FB)
     return MicrosipReader(connect(), name="firebird", connect=connect)  # as firebird_source builds it
 
 

@@ -862,8 +862,12 @@ def connect_firebird(
     password: str,
     charset: str = "WIN1252",
     timeout: int = 10,
+    garbage_collect: bool = True,
 ) -> Any:
-    """An ``fdb`` connection; failures raise ``ErpError`` with a Spanish message."""
+    """An ``fdb`` connection; failures raise ``ErpError`` with a Spanish message.
+
+    ``garbage_collect=False`` asks the server not to clean up old record versions while this
+    connection reads them (``isc_dpb_no_garbage_collect``, gbak's ``-g``)."""
     ctx: dict[str, Any] = {"host": host, "port": port, "database": database, "user": user}
     try:
         import fdb
@@ -880,6 +884,7 @@ def connect_firebird(
                 user=user,
                 password=password,
                 charset=charset or "WIN1252",
+                no_gc=None if garbage_collect else 1,
             )
         finally:
             _connect_timeout.seconds = None
@@ -924,22 +929,22 @@ def firebird_source(settings: Any) -> MicrosipReader:
         raise ErpError(
             "Falta FIREBIRD_DATABASE: la ruta del archivo .FDB de Microsip en el servidor."
         )
-    timeout = int(getattr(settings, "firebird_connect_timeout", None) or 10)
-    conn = connect_firebird(
+    connect = partial(
+        connect_firebird,
         host=host,
         port=port,
         database=database,
         user=user,
         password=password,
         charset=charset,
-        timeout=timeout,
+        timeout=int(getattr(settings, "firebird_connect_timeout", None) or 10),
+        garbage_collect=bool(getattr(settings, "firebird_garbage_collect", False)),
     )
     return MicrosipReader(
-        conn,
+        connect(),
         charset=charset,
         name="firebird",
-        connect=partial(connect_firebird, host=host, port=port, database=database, user=user,
-                        password=password, charset=charset, timeout=timeout),
+        connect=connect,
         description=f"Microsip en {host}:{port}:{database}",
         error_context={"host": host, "port": port, "database": database, "user": user},
         **reader_options(settings),

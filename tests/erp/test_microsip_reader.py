@@ -442,6 +442,24 @@ def test_demo_source_gives_the_same_records_as_the_reader_on_fdb(demo_fdb, fb_re
         demo.close()
 
 
+@pytest.mark.parametrize("collect", [False, True])
+def test_our_reads_leave_garbage_collection_to_the_server_unless_told(demo_fdb, collect):
+    reader = firebird_source(demo_fdb.settings(firebird_garbage_collect=collect))
+    flags = []
+    try:
+        # both connections: the reader's own and the one beside it (cancelled documents)
+        for conn in (reader.conn, reader._connect()):
+            cur = conn.cursor()
+            cur.execute("SELECT MON$GARBAGE_COLLECTION FROM MON$ATTACHMENTS "
+                        "WHERE MON$ATTACHMENT_ID = CURRENT_CONNECTION")
+            flags.append(cur.fetchone()[0])
+            if conn is not reader.conn:
+                conn.close()
+    finally:
+        reader.close()
+    assert flags == [int(collect)] * 2
+
+
 def test_firebird_source_from_settings_and_sql_overrides(make_demo_fdb):
     db = make_demo_fdb(scale=0.01, seed=5)
     db.execute(
