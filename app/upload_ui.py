@@ -14,7 +14,7 @@ from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.load import undo_upload
 from core.ingest.preview import KIND_LABELS, Preview
-from core.ingest.util import plural
+from core.text import plural
 from core.users import PermissionDenied, User
 
 log = logging.getLogger(__name__)

@@ -46,6 +46,7 @@ from core.erp.ventas_wire import (
     header_row,
     key_text,
 )
+from core.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +193,11 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
     ctx.counts.failed += duplicated
     ctx.counts.processed += duplicated
     if duplicated:
-        notes.append(f"{duplicated} artículos con clave repetida omitidos")
+        notes.append(plural(duplicated, "artículo con clave repetida omitido",
+                            "artículos con clave repetida omitidos"))
     deactivated = _deactivate_missing(ctx, "erp_productos", seen, "catalog")
     if deactivated:
-        notes.append(f"{deactivated} productos desactivados")
+        notes.append(plural(deactivated, "producto desactivado", "productos desactivados"))
     return LoadOutcome(notes=notes)
 
 
@@ -360,15 +362,18 @@ def load_ventas(ctx: LoadContext) -> LoadOutcome:
 
     notes = []
     if state["deleted"]:
-        notes.append(f"{state['deleted']:,} documentos cancelados o ya inexistentes eliminados")
+        notes.append(plural(state["deleted"], "documento cancelado o ya inexistente eliminado",
+                            "documentos cancelados o ya inexistentes eliminados"))
     if state["lines_removed"]:
-        notes.append(f"{state['lines_removed']:,} renglones eliminados de documentos modificados")
+        notes.append(plural(state["lines_removed"], "renglón eliminado de un documento modificado",
+                            "renglones eliminados de documentos modificados"))
     watermark = state["watermark"]
     if state["unknown"]:
         ctx.counts.failed += state["unknown"]
         ctx.counts.processed += state["unknown"]
-        notes.append(f"{state['unknown']:,} renglones con artículo desconocido (sincronice productos; "
-                     "se reintentarán en la próxima sincronización)")
+        notes.append(plural(state["unknown"], "renglón", "renglones")
+                     + " con artículo desconocido (sincronice productos; se reintentarán en la "
+                     "próxima sincronización)")
         watermark = ctx.previous_watermark  # keep the window so those documents come back
     return LoadOutcome(watermark=watermark, notes=notes)
 

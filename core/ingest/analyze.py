@@ -19,7 +19,8 @@ from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header,
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
-from core.ingest.util import paused_gc, plural
+from core.ingest.util import paused_gc
+from core.text import plural
 
 _FEMININE = {"existencia", "cantidad"}
 CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}

@@ -10,7 +10,7 @@ from core.cli import emit_json
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.preview import KIND_LABELS, Preview, refused
-from core.ingest.util import plural
+from core.text import plural
 from core.users import PermissionDenied
 
 MAX_LISTED = 20

@@ -22,13 +22,14 @@ from core.ingest.errors import IngestError
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.sales_undo import restore_sales, snapshot_sales
 from core.ingest.stock_undo import restore_stock, snapshot_stock
-from core.ingest.util import paused_gc, plural
+from core.ingest.util import paused_gc
 from core.models import (
     erp_almacenes,
     erp_ventas,
     erp_ventas_detalle,
     uploads,
 )
+from core.text import plural
 from core.users import User, require
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,3 @@ def paused_gc() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-
-def plural(n: int, one: str, many: str) -> str:
-    """"1 fila", "2 filas", "1,234 filas": the count with its noun in agreement."""
-    return f"{n:,} {one if n == 1 else many}"

@@ -124,7 +124,7 @@ def test_a_line_whose_product_we_do_not_know_leaves_our_copy_of_the_document(eng
     lines[1] = ("7777", Decimal(2), Decimal(5))  # an article not in the catalog we copied
     src.add_doc("VE", "9201", datetime(2026, 11, 13, 9), lines)
     report = run_sync(source=src, entities="ventas")
-    assert "1 renglones eliminados" in report.entities["ventas"].message
+    assert "1 renglón eliminado de un documento modificado" in report.entities["ventas"].message
     assert q(engine, "SELECT d.linea, d.cantidad FROM erp_ventas_detalle d JOIN erp_ventas v "
                      "ON v.id = d.venta_id WHERE v.erp_id = '9201' ORDER BY d.linea") == [
         (1, Decimal(1)), (3, Decimal(3))]
@@ -148,7 +148,7 @@ def test_missing_products_become_inactive_and_missing_stock_goes_to_zero(engine,
     src.productos_rows.pop()  # SKU-006 no longer in the ERP
     src.inventario_rows = [r for r in src.inventario_rows if not (r[0] == "1005" and r[1] == "19")]
     report = run_sync(source=src, entities=["productos", "inventario"])
-    assert "1 productos desactivados" in report.entities["productos"].message
+    assert "1 producto desactivado" in report.entities["productos"].message
     assert q(engine, "SELECT activo FROM erp_productos WHERE erp_id = '1006'")[0][0] in (False, 0)
     assert scalar(engine, "SELECT count(*) FROM erp_productos") == 7  # not deleted
     stock = scalar(engine, "SELECT i.stock_actual FROM erp_inventario i JOIN erp_productos p "

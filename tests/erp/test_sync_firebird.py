@@ -213,7 +213,7 @@ def test_incremental_reflects_exactly_the_changes(fdb_factory):
     ventas = report.entities["ventas"]
     assert ventas.counts.created == 3 + sum(new_lines.values())
     assert ventas.counts.updated == 0
-    assert "1 documentos cancelados o ya inexistentes eliminados" in ventas.message
+    assert "1 documento cancelado o ya inexistente eliminado" in ventas.message
 
     after = our_figures()
     assert after["documentos"] == before["documentos"] + 3 - 1
