@@ -74,6 +74,7 @@ def measure(backend: str, scale: float, repeat: int) -> dict:
         _forget_generated()
         seed_s = _timed(lambda: seed_demo(scale))
         viewer = get_user(DEMO_ACCOUNTS["viewer"][0])
+        assert viewer is not None, "la demo crea la cuenta de visitante"
         at = _logged_in_app()
         f = analytics.DashboardFilter(*at.date_input(key="dash_rango").value)
         sql_s = statistics.median(_timed(lambda: analytics.dashboard(viewer, f)) for _ in range(repeat))

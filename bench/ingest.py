@@ -17,7 +17,7 @@ import os
 import resource
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,11 @@ import psycopg
 from bench.ingest_data import build_xlsx
 
 PG_ADMIN = os.environ.get("DEVCOMPRAS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _loader(rows: list) -> Callable[[], list]:
+    """A sheet's loader that returns rows already read."""
+    return lambda: rows
 
 
 @contextmanager
@@ -133,7 +138,7 @@ def openpyxl_reader() -> Iterator[None]:
         sheets = []
         for ws in wb.worksheets:
             rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
-            sheets.append(read.RawSheet(ws.title, rows[: read.HEAD_ROWS], (lambda r=rows: r)))
+            sheets.append(read.RawSheet(ws.title, rows[: read.HEAD_ROWS], _loader(rows)))
         return sheets
 
     saved = read._read_calamine

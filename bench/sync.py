@@ -49,7 +49,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(os.environ.get("DEVCOMPRAS_BENCH_DIR", "/var/tmp/devcompras-bench"))
 PG_ADMIN_URL = os.environ.get("DEVCOMPRAS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-FB = {
+FB: dict[str, Any] = {
     "host": os.environ.get("FIREBIRD_HOST", "127.0.0.1"),
     "port": int(os.environ.get("FIREBIRD_PORT", "3050")),
     "user": os.environ.get("FIREBIRD_USER", "SYSDBA"),
@@ -114,9 +114,8 @@ def settle(url: str, limit_s: float = 120.0) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
         deadline = time.monotonic() + limit_s
-        while time.monotonic() < deadline and conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
-                "AND datname = %s", (name,)).fetchone()[0]:
+        busy = "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = %s"
+        while time.monotonic() < deadline and conn.execute(busy, (name,)).fetchone() is not None:
             time.sleep(0.5)
 
 
