@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_authenticator as stauth
 
 from core import users as core_users
@@ -12,6 +16,7 @@ from core.config import get_settings
 
 log = logging.getLogger(__name__)
 COOKIE_NAME = "devcompras_sesion"
+COOKIE_DAYS = 7
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -20,30 +25,48 @@ def _authenticator() -> stauth.Authenticate:
     Its credentials stay empty: passwords and lockout live in core.users, not in its dict.
     """
     return stauth.Authenticate({"usernames": {}}, COOKIE_NAME, get_settings().cookie_key,
-                               cookie_expiry_days=7, auto_hash=False, login_sleep_time=0)
+                               cookie_expiry_days=COOKIE_DAYS, auto_hash=False, login_sleep_time=0)
 
 
-def _sync_cookie(authenticator: stauth.Authenticate) -> None:
+def _write_cookie(value: str, expires: datetime) -> None:
+    """Set the session cookie (an empty one already expired deletes it) from a script in the page.
+
+    The authenticator's cookie component would do it too, but its answer reruns the page, and a
+    click on the navigation made meanwhile was lost; this script sends nothing back.
+    """
+    cookie = (f"{COOKIE_NAME}={value}; expires={expires:%a, %d %b %Y %H:%M:%S} GMT; path=/; "
+              "SameSite=Strict")
+    components.html(f"<script>window.parent.document.cookie = {json.dumps(cookie)};</script>",
+                    height=0)
+
+
+def _session_token(username: str, expires: datetime) -> str:
+    """The signed token streamlit-authenticator reads back from the cookie (its own format)."""
+    return jwt.encode({"username": username, "exp_date": expires.timestamp()},
+                      get_settings().cookie_key, algorithm="HS256")
+
+
+def _sync_cookie() -> None:
     """Write or delete the cookie asked for by the previous run, then restore a session from it."""
-    cookies = authenticator.cookie_controller
-    if st.session_state.pop("cookie_action", None) == "set":
-        cookies.set_cookie()
-    elif st.session_state.get("logout"):
-        cookies.delete_cookie()
+    action = st.session_state.pop("cookie_action", None)
+    if action == "set":
+        expires = datetime.now(UTC) + timedelta(days=COOKIE_DAYS)
+        _write_cookie(_session_token(st.session_state["username"], expires), expires)
+    elif action == "delete":
+        _write_cookie("", datetime(1970, 1, 1, tzinfo=UTC))
     if st.session_state.get("authentication_status") or st.session_state.get("logout"):
         return
-    token = cookies.get_cookie()
+    # Only a run without a session builds the authenticator (and its component) to read it.
+    token = _authenticator().cookie_controller.get_cookie()
     if token and (user := core_users.get_user(token.get("username", ""))):
         st.session_state.update(authentication_status=True, username=user.email,
                                 name=user.name, roles=[user.role])
 
 
 def _cookie_work_pending() -> bool:
-    """Whether this run must touch the cookie. Its component is rendered only then: each time it
-    answers, the browser reruns the page it was on, which can swallow a click on the navigation."""
+    """Whether this run must touch the cookie: write or delete it, or read it into a session."""
     state = st.session_state
-    return bool(state.get("cookie_action") or state.get("logout")
-                or not state.get("authentication_status"))
+    return bool(state.get("cookie_action") or not state.get("authentication_status"))
 
 
 def current_user() -> core_users.User | None:
@@ -60,7 +83,7 @@ def login_gate() -> core_users.User | None:
     """The logged-in user, or render the login and registration forms and return None."""
     try:
         if _cookie_work_pending():
-            _sync_cookie(_authenticator())
+            _sync_cookie()
     except Exception:  # noqa: BLE001 - a bad or foreign cookie only means: log in again
         log.info("ignored the session cookie", exc_info=True)
     if user := current_user():
@@ -120,8 +143,8 @@ def _demo_accounts() -> None:
 
 
 def logout() -> None:
-    """End the session; the next run deletes the cookie (its component must render to do so)."""
+    """End the session; the next run deletes the cookie."""
     for key in ("authentication_status", "username", "name", "roles"):
         st.session_state[key] = None
-    st.session_state["logout"] = True
+    st.session_state.update(logout=True, cookie_action="delete")
     st.rerun()

@@ -49,7 +49,8 @@ def test_wrong_password_in_browser(demo_data, live_app, page):
 
 
 def test_first_click_on_navigation_after_login_is_not_lost(demo_data, live_app, page, users):
-    # The cookie component used to answer on every run and could swallow this click.
+    # The run after login used to write the cookie with the authenticator's component, whose
+    # answer reruns the page: a click made meanwhile was lost (now a script writes it).
     for _ in range(3):
         login_in_browser(page, live_app, users["manager"].email, TEST_PASSWORD)
         page.get_by_role("link", name="Sincronización").click()
