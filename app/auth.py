@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import jwt
 import streamlit as st
@@ -34,7 +35,7 @@ def _write_cookie(value: str, expires: datetime) -> None:
     The authenticator's cookie component would do it too, but its answer reruns the page, and a
     click on the navigation made meanwhile was lost; this script sends nothing back.
     """
-    cookie = (f"{COOKIE_NAME}={value}; expires={expires:%a, %d %b %Y %H:%M:%S} GMT; path=/; "
+    cookie = (f"{COOKIE_NAME}={value}; expires={format_datetime(expires, usegmt=True)}; path=/; "
               "SameSite=Strict")
     components.html(f"<script>window.parent.document.cookie = {json.dumps(cookie)};</script>",
                     height=0)

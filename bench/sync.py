@@ -39,9 +39,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -142,11 +143,11 @@ def fb_env(fdb_path: Path) -> dict[str, str]:
 
 
 def open_source(fdb_path: Path):
-    from core.erp.microsip import MicrosipReader, connect_firebird
+    """The Microsip reader the sync builds (``firebird_source``), on the bench's database."""
+    from core.erp.microsip import firebird_source
 
-    connect = partial(connect_firebird, database=str(fdb_path), charset="WIN1252",
-                      garbage_collect=False, **FB)
-    return MicrosipReader(connect(), name="firebird", connect=connect)  # as firebird_source builds it
+    return firebird_source(SimpleNamespace(**{f"firebird_{k}": v for k, v in FB.items()},
+                                           firebird_database=str(fdb_path)))
 
 
 # ---------------------------------------------------------------- fetch and raw COPY
@@ -217,14 +218,17 @@ def fetch_parallel(fdb_path: Path, readers: int) -> float:
     """The same read with the ventas split across ``readers`` processes as the full sync splits
     it (process start-up included), the catalogs read meanwhile here; seconds."""
     t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(readers) as pool:
-        parts = pool.starmap_async(_read_ventas_part, [(str(fdb_path), (k, readers)) for k in range(readers)])
+    # Not multiprocessing.Pool: its terminate() signals the workers, and the Firebird client
+    # library in them can leave one hanging; this pool tells them to stop and waits.
+    with ProcessPoolExecutor(readers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = [pool.submit(_read_ventas_part, str(fdb_path), (k, readers)) for k in range(readers)]
         source = open_source(fdb_path)
         for name in ("almacenes", "productos", "inventario", "clientes"):
             for _ in getattr(source, name)():
                 pass
         source.close()
-        parts.get()
+        for part in parts:
+            part.result()
     return time.perf_counter() - t0
 
 
@@ -267,13 +271,7 @@ def raw_copy(url: str, data: dict[str, list[bytes]]) -> float:
 def peak_rss_mb() -> float:
     """This process's memory high-water mark (VmHWM: unlike ru_maxrss it does not carry the
     parent's size over exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return _vm_hwm_mb("self") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _vm_hwm_mb(pid: int | str) -> float:
