@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 import streamlit as st  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from app import auth, data  # noqa: E402
+from app import auth, data, ui  # noqa: E402
 from app.navigation import PAGES  # noqa: E402
 from core.config import describe_settings_error, get_settings  # noqa: E402
 from core.users import ROLE_LABELS  # noqa: E402
@@ -43,4 +43,5 @@ with st.sidebar:
 
 pages = [st.Page(ROOT / spec.path, title=spec.title, icon=spec.icon)
          for spec in PAGES if user.can(spec.permission)]
-st.navigation(pages).run()
+with ui.shows_errors():  # the one place a page's unexpected error becomes a Spanish message
+    st.navigation(pages).run()

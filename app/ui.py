@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import plotly.express as px
 import streamlit as st
 
 from core import users as core_users
+from core.errors import ReadableError
 from core.users import PermissionDenied
+
+log = logging.getLogger(__name__)
+UNEXPECTED_ERROR = ("Ocurrió un error inesperado y no se guardó nada de esta acción. "
+                    "Intente de nuevo; si se repite, avise a un administrador (el detalle quedó en el registro).")
 
 COLORS = ["#1f6f8b", "#99a8b2", "#e6a157", "#5c946e", "#a35d6a", "#6c757d"]
 
@@ -37,6 +45,21 @@ def pct_change(current: float, previous: float) -> str | None:
     if not previous:
         return None
     return f"{(current - previous) / abs(previous):+.1%}"
+
+
+@contextmanager
+def shows_errors() -> Iterator[None]:
+    """Show a ReadableError's Spanish message, and any other failure as a generic one (logged).
+
+    Streamlit's own stop and rerun signals are BaseExceptions and pass through untouched.
+    """
+    try:
+        yield
+    except ReadableError as exc:
+        st.error(exc.message)
+    except Exception:
+        log.exception("unexpected error on a page")
+        st.error(UNEXPECTED_ERROR)
 
 
 def require_page(permission: str) -> core_users.User:

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from core.errors import ReadableError
+
 COMMAND_MODULES = (
     "core.admin_cli",
     "core.erp.cli",
@@ -22,7 +24,7 @@ COMMAND_MODULES = (
 )
 
 
-class CliError(Exception):
+class CliError(ReadableError):
     """A failure reported as one Spanish line and exit code 1."""
 
 

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.errors import ReadableError
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Values that must never reach production: the defaults below and the usual suspects.
@@ -16,7 +18,7 @@ PLACEHOLDERS = {"", "changeme", "cambiame", "secret", "password", "admin", "mast
                 "dev-cookie-key-cambiame-en-produccion", "Admin1234!"}
 
 
-class SettingsError(ValueError):
+class SettingsError(ReadableError, ValueError):
     """Settings that cannot run; the message is in Spanish."""
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 
 from core.config import get_settings
 from core.db import begin, get_engine
+from core.errors import ReadableError
 from core.models import jobs
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ JOB_TIMEOUT_S = 4 * 3600
 _local = threading.local()
 
 
-class JobFailed(Exception):
+class JobFailed(ReadableError):
     """A job attempt that failed; the message is in Spanish (RQ retries it when attempts remain)."""
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select, update
 
 from core import db
 from core.config import get_settings
+from core.errors import ReadableError
 from core.models import users
 
 log = logging.getLogger(__name__)
@@ -52,15 +53,15 @@ class User:
         return "*" in granted or permission in granted
 
 
-class PermissionDenied(PermissionError):
+class PermissionDenied(ReadableError, PermissionError):
     """The acting user lacks a permission; the message is in Spanish."""
 
 
-class LoginRefused(Exception):
+class LoginRefused(ReadableError):
     """A login that did not succeed; the message is in Spanish and safe to show."""
 
 
-class UserError(ValueError):
+class UserError(ReadableError, ValueError):
     """Invalid account data; the message is in Spanish."""
 
 

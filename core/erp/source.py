@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from core.errors import ReadableError
+
 ENTITIES = ("productos", "inventario", "clientes", "ventas")
 
 PRODUCTO_FIELDS = (
@@ -87,5 +89,5 @@ class ErpSource(Protocol):
     def close(self) -> None: ...
 
 
-class ErpError(Exception):
+class ErpError(ReadableError):
     """An ERP failure with a message in Spanish that can be shown to the user."""

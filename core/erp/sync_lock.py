@@ -18,6 +18,7 @@ import psutil
 from sqlalchemy import Connection, text
 
 from core.db import begin, dialect_name, get_engine
+from core.errors import ReadableError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ _ADVISORY_BASE = 0x44430000  # "DC"
 _ENTITY_KEYS = {"productos": 1, "inventario": 2, "clientes": 3, "ventas": 4}
 
 
-class SyncBusy(Exception):
+class SyncBusy(ReadableError):
     """A sync of the entity is already running; the message is in Spanish."""
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import ReadableError
 
-class IngestError(Exception):
+
+class IngestError(ReadableError):
     """A file refused with a Spanish message meant for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
