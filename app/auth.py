@@ -23,8 +23,9 @@ SESSION_KEYS = ("authentication_status", "username", "name", "roles", "session_v
 def _write_cookie(value: str, expires: datetime) -> None:
     """Set the session cookie (an empty one already expired deletes it) from a script in the page.
 
-    The authenticator's cookie component would do it too, but its answer reruns the page, and a
-    click on the navigation made meanwhile was lost; this script sends nothing back.
+    A cookie component (streamlit-authenticator's) would do it too, but its answer reruns the
+    page, and a click on the navigation made meanwhile was lost; this script sends nothing back.
+    The cookie is read back from the request (st.context.cookies), so no component is needed.
     """
     cookie = (f"{COOKIE_NAME}={value}; expires={format_datetime(expires, usegmt=True)}; path=/; "
               "SameSite=Strict")

@@ -116,7 +116,7 @@ def _validate_password(password: str) -> None:
         raise UserError("La contraseña tiene caracteres no válidos.")
     if size > MAX_PASSWORD_BYTES:
         raise UserError(f"La contraseña es demasiado larga: máximo {MAX_PASSWORD_BYTES} bytes "
-                        "(72 letras sin acento; una letra con acento o ñ cuenta como dos).")
+                        f"({MAX_PASSWORD_BYTES} letras sin acento; una letra con acento o ñ cuenta como dos).")
     if len(password) < MIN_PASSWORD_CHARS:
         raise UserError(f"La contraseña debe tener al menos {MIN_PASSWORD_CHARS} caracteres.")
 

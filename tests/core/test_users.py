@@ -279,7 +279,7 @@ def production_settings(engine, monkeypatch) -> Iterator[str]:
         conn.execute(delete(users_table).where(users_table.c.email == admin_email))
 
 
-def test_production_start_disables_demo_accounts_and_creates_admin_email(production_settings):
+def test_production_start_disables_demo_accounts_and_creates_admin_email(production_settings, caplog):
     """A demo run left admin@demo.devcompras.mx / Demo1234! behind; production kept it and,
     as the users table was not empty, never created ADMIN_EMAIL."""
     from core.config import get_settings
@@ -293,8 +293,11 @@ def test_production_start_disables_demo_accounts_and_creates_admin_email(product
     demo_admin = core_users.DEMO_ACCOUNTS["admin"][0]
     assert core_users.authenticate(demo_admin, core_users.DEMO_PASSWORD).role == "admin"
 
-    init_db()  # the production start
+    with caplog.at_level("WARNING", logger="core.users"):
+        init_db()  # the production start
 
+    warned = [r.getMessage() for r in caplog.records if "demo accounts disabled" in r.getMessage()]
+    assert len(warned) == 1 and demo_admin in warned[0]
     for email, _name in core_users.DEMO_ACCOUNTS.values():
         assert core_users.get_user(email) is None, email
     with pytest.raises(LoginRefused):
