@@ -1,39 +1,31 @@
-"""Login gate: streamlit-authenticator keeps the signed cookie; core.users checks passwords and lockout."""
+"""Login gate: a signed session cookie (core.sessions) and the login and sign-up forms (core.users)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
-import jwt
 import streamlit as st
 import streamlit.components.v1 as components
-import streamlit_authenticator as stauth
 
+from app import ui
+from core import sessions
 from core import users as core_users
 from core.config import get_settings
 
 log = logging.getLogger(__name__)
 COOKIE_NAME = "devcompras_sesion"
-COOKIE_DAYS = 7
-
-
-def _authenticator() -> stauth.Authenticate:
-    """The cookie keeper; build it once per run (it renders a cookie component with a fixed key).
-
-    Its credentials stay empty: passwords and lockout live in core.users, not in its dict.
-    """
-    return stauth.Authenticate({"usernames": {}}, COOKIE_NAME, get_settings().cookie_key,
-                               cookie_expiry_days=COOKIE_DAYS, auto_hash=False, login_sleep_time=0)
+SESSION_KEYS = ("authentication_status", "username", "name", "roles", "session_version")
 
 
 def _write_cookie(value: str, expires: datetime) -> None:
     """Set the session cookie (an empty one already expired deletes it) from a script in the page.
 
-    The authenticator's cookie component would do it too, but its answer reruns the page, and a
-    click on the navigation made meanwhile was lost; this script sends nothing back.
+    A cookie component (streamlit-authenticator's) would do it too, but its answer reruns the
+    page, and a click on the navigation made meanwhile was lost; this script sends nothing back.
+    The cookie is read back from the request (st.context.cookies), so no component is needed.
     """
     cookie = (f"{COOKIE_NAME}={value}; expires={format_datetime(expires, usegmt=True)}; path=/; "
               "SameSite=Strict")
@@ -41,27 +33,18 @@ def _write_cookie(value: str, expires: datetime) -> None:
                     height=0)
 
 
-def _session_token(username: str, expires: datetime) -> str:
-    """The signed token streamlit-authenticator reads back from the cookie (its own format)."""
-    return jwt.encode({"username": username, "exp_date": expires.timestamp()},
-                      get_settings().cookie_key, algorithm="HS256")
-
-
 def _sync_cookie() -> None:
     """Write or delete the cookie asked for by the previous run, then restore a session from it."""
     action = st.session_state.pop("cookie_action", None)
-    if action == "set":
-        expires = datetime.now(UTC) + timedelta(days=COOKIE_DAYS)
-        _write_cookie(_session_token(st.session_state["username"], expires), expires)
+    if action == "set" and (user := current_user()):
+        _write_cookie(*sessions.issue(user))
     elif action == "delete":
         _write_cookie("", datetime(1970, 1, 1, tzinfo=UTC))
     if st.session_state.get("authentication_status") or st.session_state.get("logout"):
         return
-    # Only a run without a session builds the authenticator (and its component) to read it.
-    token = _authenticator().cookie_controller.get_cookie()
-    if token and (user := core_users.get_user(token.get("username", ""))):
-        st.session_state.update(authentication_status=True, username=user.email,
-                                name=user.name, roles=[user.role])
+    token = st.context.cookies.get(COOKIE_NAME)
+    if token and (user := sessions.user_for(token)):
+        _remember(user)
 
 
 def _cookie_work_pending() -> bool:
@@ -71,13 +54,24 @@ def _cookie_work_pending() -> bool:
 
 
 def current_user() -> core_users.User | None:
-    """The logged-in user as our database knows it now (role changes apply at once)."""
-    if not st.session_state.get("authentication_status"):
+    """The logged-in user as our database knows it now, checked on every run (and fragment run).
+
+    None once the account is deactivated or its sessions ended (logout anywhere, a role or
+    password change): the session's version no longer matches the account's.
+    """
+    state = st.session_state
+    if not state.get("authentication_status"):
         return None
-    user = core_users.get_user(st.session_state.get("username") or "")
-    if user is None:  # deactivated or deleted since login
-        st.session_state["authentication_status"] = None
+    user = core_users.session_user(state.get("username") or "", state.get("session_version"))
+    if user is None:
+        for key in SESSION_KEYS:
+            state[key] = None
     return user
+
+
+def _remember(user: core_users.User) -> None:
+    st.session_state.update(authentication_status=True, username=user.email, name=user.name,
+                            roles=[user.role], session_version=user.session_version)
 
 
 def login_gate() -> core_users.User | None:
@@ -99,15 +93,13 @@ def _login_page() -> None:
     signup = get_settings().allow_self_registration
     tabs = st.tabs(["Entrar", "Crear cuenta"]) if signup else [st.container()]
     with tabs[0], st.form("login", clear_on_submit=False):
-        email = st.text_input("Correo electrónico", key="login_email")
-        password = st.text_input("Contraseña", type="password", key="login_password")
+        email = st.text_input("Correo electrónico", key="login_email",
+                              max_chars=core_users.MAX_EMAIL_CHARS)
+        password = st.text_input("Contraseña", type="password", key="login_password",
+                                 max_chars=core_users.MAX_PASSWORD_BYTES)
         if st.form_submit_button("Entrar", type="primary"):
-            try:
-                user = core_users.authenticate(email, password)
-            except core_users.LoginRefused as exc:
-                st.error(str(exc))
-            else:
-                _start_session(user)
+            with ui.shows_errors():
+                _start_session(core_users.authenticate(email, password))
     if signup:
         with tabs[1]:
             _registration_form()
@@ -118,21 +110,20 @@ def _login_page() -> None:
 def _registration_form() -> None:
     with st.form("registro"):
         st.caption("Las cuentas nuevas tienen rol de consulta; un administrador puede cambiarlo.")
-        name = st.text_input("Nombre", key="reg_name")
-        reg_email = st.text_input("Correo electrónico", key="reg_email")
-        reg_password = st.text_input("Contraseña (mínimo 8 caracteres)", type="password", key="reg_password")
+        name = st.text_input("Nombre", key="reg_name", max_chars=core_users.MAX_NAME_CHARS)
+        reg_email = st.text_input("Correo electrónico", key="reg_email", max_chars=core_users.MAX_EMAIL_CHARS)
+        # Characters, not bytes: core refuses a password past 72 bytes (accents take two).
+        reg_password = st.text_input("Contraseña (mínimo 8 caracteres)", type="password", key="reg_password",
+                                     max_chars=core_users.MAX_PASSWORD_BYTES)
         if st.form_submit_button("Crear cuenta"):
-            try:
+            with ui.shows_errors():
                 core_users.register(email=reg_email, name=name, password=reg_password)
-            except core_users.UserError as exc:
-                st.error(str(exc))
-            else:
-                st.success("Cuenta creada. Ya puede entrar con su correo y contraseña.")
+                st.success(core_users.REGISTRATION_RECEIVED)
 
 
 def _start_session(user: core_users.User) -> None:
-    st.session_state.update(authentication_status=True, username=user.email, name=user.name,
-                            roles=[user.role], logout=None, cookie_action="set")
+    _remember(user)
+    st.session_state.update(logout=None, cookie_action="set")
     st.rerun()
 
 
@@ -144,8 +135,11 @@ def _demo_accounts() -> None:
 
 
 def logout() -> None:
-    """End the session; the next run deletes the cookie."""
-    for key in ("authentication_status", "username", "name", "roles"):
+    """End the account's sessions (every copy of its cookie is refused from now on); the next run
+    deletes this browser's cookie."""
+    if user := current_user():
+        core_users.end_sessions(user)
+    for key in SESSION_KEYS:
         st.session_state[key] = None
     st.session_state.update(logout=True, cookie_action="delete")
     st.rerun()

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from core.erp import monitor
+from core.export import neutralise_rows
 
 FAST_REFRESH_S = 1.0  # while a sync is waiting or running
 IDLE_REFRESH_S = 20.0  # otherwise: enough to notice a scheduled run or another user's
@@ -81,7 +82,7 @@ def history_table(rows: list[dict[str, Any]]) -> None:
         return
     right = st.column_config.TextColumn(alignment="right")
     st.dataframe(
-        [{"#": h["id"], "Entidad": h["entity_label"], "Origen": h["trigger_label"],
+        neutralise_rows({"#": h["id"], "Entidad": h["entity_label"], "Origen": h["trigger_label"],
           "Estado": h["status_label"], "Inicio": monitor.when(h["started_at"]),
           "Duración": monitor.duration(h["duration_s"]),
           "Procesados": monitor.count(h["records_processed"]),
@@ -89,7 +90,7 @@ def history_table(rows: list[dict[str, Any]]) -> None:
           "Actualizados": monitor.count(h["records_updated"]),
           "Sin cambios": monitor.count(h["records_unchanged"]),
           "Con error": monitor.count(h["records_failed"]),
-          "Error": h["error_message"] or ""} for h in rows],
+          "Error": h["error_message"] or ""} for h in rows),
         hide_index=True, width="stretch", key="sync_history",
         column_config={"#": st.column_config.NumberColumn(width="small"), "Duración": right,
                        **{c: right for c in COUNT_COLUMNS}},

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app.ui import fecha, fecha_hora, money, number
+from core.export import neutralise_frame, neutralise_rows
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.load import undo_upload
@@ -92,10 +93,10 @@ def show_preview(pv: Preview) -> None:
     elif pv.kind == "inventory":
         kpis[3].metric("Existencia total", number(totals["existencia"] or 0))
     if not pv.rows.empty:
-        st.dataframe(pv.sample(20), hide_index=True, width="stretch", key="preview_rows")
+        st.dataframe(neutralise_frame(pv.sample(20)), hide_index=True, width="stretch", key="preview_rows")
     if pv.rejected:
         with st.expander(f"Filas rechazadas ({len(pv.rejected):,})", expanded=len(pv.rejected) <= 20):
-            st.dataframe(pd.DataFrame(pv.rejected).rename(columns={"row": "Fila", "reason": "Motivo"}),
+            st.dataframe(neutralise_frame(pd.DataFrame(pv.rejected).rename(columns={"row": "Fila", "reason": "Motivo"})),
                          hide_index=True, width="stretch", key="preview_rejected")
 
 
@@ -131,10 +132,10 @@ def history_table(rows: list[dict[str, Any]]) -> None:
         st.caption("Todavía no hay cargas.")
         return
     st.dataframe(
-        [{"Carga": r["id"], "Fecha": fecha_hora(r["created_at"]) if r["created_at"] else "—",
+        neutralise_rows({"Carga": r["id"], "Fecha": fecha_hora(r["created_at"]) if r["created_at"] else "—",
           "Estado": STATUS_LABELS.get(r["status"], r["status"]), "Archivo": r["filename"],
           "Tipo": KIND_LABELS.get(r["kind"] or "", "—"), "Sucursal": r["store"] or "—", "Periodo": _period(r),
-          "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"]} for r in rows],
+          "Filas": r["rows_ok"], "Rechazadas": r["rows_rejected"]} for r in rows),
         hide_index=True, width="stretch", key="upload_history",
         column_config={name: st.column_config.Column(width=w) for name, w in HISTORY_WIDTHS.items()},
     )
@@ -176,7 +177,7 @@ def upload_detail_view(detail: dict[str, Any]) -> None:
         st.download_button("Descargar el archivo original", detail["original"], file_name=detail["filename"],
                            key=f"download_{detail['id']}", icon=":material/download:")
     if detail["rejected"]:
-        st.dataframe(pd.DataFrame(detail["rejected"]).rename(columns={"row": "Fila", "reason": "Motivo"}),
+        st.dataframe(neutralise_frame(pd.DataFrame(detail["rejected"]).rename(columns={"row": "Fila", "reason": "Motivo"})),
                      hide_index=True, width="stretch", key=f"rejected_{detail['id']}")
     else:
         st.caption("Esta carga no tuvo filas rechazadas.")

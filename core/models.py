@@ -295,6 +295,9 @@ users = Table(
     Column("first_failed_at", DateTime),
     Column("locked_until", DateTime),
     Column("last_login_at", DateTime),
+    # Signed into the session cookie; bumped to end every session of the account (logout,
+    # deactivation, role or password change).
+    Column("session_version", Integer, nullable=False, server_default="0"),
     _created(),
     _updated(),
 )

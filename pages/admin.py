@@ -6,31 +6,31 @@ import streamlit as st
 
 from app import ui
 from core import users as core_users
+from core.export import neutralise_rows
 
 admin = ui.require_page("users:admin")
 st.title("Usuarios")
 
 with st.expander("Crear usuario", icon=":material/person_add:"), st.form("nuevo_usuario", clear_on_submit=True):
     c1, c2 = st.columns(2)
-    nombre = c1.text_input("Nombre", key="nu_nombre")
-    correo = c2.text_input("Correo electrónico", key="nu_correo")
+    nombre = c1.text_input("Nombre", key="nu_nombre", max_chars=core_users.MAX_NAME_CHARS)
+    correo = c2.text_input("Correo electrónico", key="nu_correo", max_chars=core_users.MAX_EMAIL_CHARS)
     rol = c1.selectbox("Rol", core_users.ROLES, index=core_users.ROLES.index("viewer"),
                        format_func=core_users.ROLE_LABELS.get, key="nu_rol")
-    clave = c2.text_input("Contraseña inicial", type="password", key="nu_clave")
+    clave = c2.text_input("Contraseña inicial", type="password", key="nu_clave",
+                          max_chars=core_users.MAX_PASSWORD_BYTES)
     if st.form_submit_button("Crear", type="primary"):
-        try:
+        with ui.shows_errors():
             nuevo = core_users.create_user(admin, email=correo, name=nombre, role=rol, password=clave)
-        except core_users.UserError as exc:
-            st.error(str(exc))
-        else:
             st.success(f"Cuenta creada para {nuevo.email}.")
 
 cuentas = core_users.list_users(admin)
+# Names and e-mails are typed by strangers (sign-up): the table's CSV download must not carry formulas.
 st.dataframe(
-    [{"Correo": c["email"], "Nombre": c["name"], "Rol": core_users.ROLE_LABELS[c["role"]],
-      "Activa": c["active"],
-      "Último acceso": ui.fecha_hora(c["last_login_at"]) if c["last_login_at"] else "Nunca"}
-     for c in cuentas],
+    neutralise_rows({"Correo": c["email"], "Nombre": c["name"], "Rol": core_users.ROLE_LABELS[c["role"]],
+                     "Activa": c["active"],
+                     "Último acceso": ui.fecha_hora(c["last_login_at"]) if c["last_login_at"] else "Nunca"}
+                    for c in cuentas),
     hide_index=True, width="stretch",
 )
 if aviso := st.session_state.pop("usuarios_aviso", None):
@@ -48,10 +48,7 @@ if correo:
                              format_func=core_users.ROLE_LABELS.get, key=f"edit_rol_{cuenta['id']}")
     activa = c2.toggle("Cuenta activa", value=cuenta["active"], key=f"edit_activa_{cuenta['id']}")
     if st.button("Guardar cambios", key="edit_guardar"):
-        try:
+        with ui.shows_errors():
             core_users.update_user(admin, cuenta["id"], role=nuevo_rol, active=activa)
-        except (core_users.UserError, core_users.PermissionDenied) as exc:
-            st.error(str(exc))
-        else:
             st.session_state["usuarios_aviso"] = f"Cambios guardados para {correo}."
             st.rerun()

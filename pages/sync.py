@@ -50,6 +50,13 @@ def _own_job() -> dict | None:
 def _live(fast: bool) -> None:
     """Progress, state and history together, so they never disagree; refreshed fast only while
     a sync waits or runs (a change of pace reruns the page, which redefines the fragment)."""
+    from app.auth import current_user
+
+    # A fragment's rerun skips the page's login check: check the session here as a full run
+    # does, and once it ended (logout elsewhere, deactivated, role changed) run the whole app,
+    # which shows the login page.
+    if current_user() is None:
+        st.rerun(scope="app")
     job = _own_job()
     state = monitor.overview(user)
     active = [r for r in state if r["active"]]

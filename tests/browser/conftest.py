@@ -85,7 +85,7 @@ def login_in_browser(page, base_url: str, email: str, password: str) -> None:
     """Fill the real login form and wait for the app behind it."""
     page.goto(base_url)
     page.get_by_label("Correo electrónico").first.wait_for()
-    wait_until_idle(page)  # the login page's cookie component answers once; let that rerun pass
+    wait_until_idle(page)  # the first run (which reads any session cookie) has ended
     page.get_by_label("Correo electrónico").first.fill(email)
     page.get_by_label("Contraseña").first.fill(password)
     page.get_by_role("button", name="Entrar").click()

@@ -1,12 +1,13 @@
 """In a real Chromium: log in through the form, see the dashboard's KPIs, stay logged in after a reload."""
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from app.ui import money, number
 from core import analytics
-from tests.browser.conftest import dashboard_kpis, login_in_browser
+from tests.browser.conftest import dashboard_kpis, login_in_browser, wait_until_idle
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -70,3 +71,39 @@ def test_forged_session_cookie_is_ignored(demo_data, live_app, page, users):
     page.goto(live_app)
     page.get_by_role("button", name="Entrar").wait_for()
     assert page.get_by_role("button", name="Cerrar sesión").count() == 0
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(demo_data, live_app, page, browser):
+    """Logout deleted the cookie in this browser only: a copy of it stayed valid for a week."""
+    from core import users as core_users
+
+    email = "navegador-copia@pruebas.devcompras.mx"
+    if core_users.get_user(email) is None:
+        core_users.create_user(None, email=email, name="Copia", role="viewer", password="Correcta123")
+    login_in_browser(page, live_app, email, "Correcta123")
+    page.wait_for_function("() => document.cookie.includes('devcompras_sesion=')")
+    copied = next(c for c in page.context.cookies() if c["name"] == "devcompras_sesion")["value"]
+
+    def visit_with(cookie: str):
+        other = browser.new_context(locale="es-MX")
+        other.add_cookies([{"name": "devcompras_sesion", "value": cookie, "url": live_app}])
+        tab = other.new_page()
+        tab.set_default_timeout(30_000)
+        tab.goto(live_app)
+        tab.get_by_role("button", name=re.compile("^(Entrar|Cerrar sesión)$")).first.wait_for()
+        wait_until_idle(tab)
+        return other, tab
+
+    other, tab = visit_with(copied)  # the copy is a working session before logout
+    assert tab.get_by_role("button", name="Cerrar sesión").count() == 1
+    other.close()
+
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.get_by_role("button", name="Entrar").wait_for()
+    page.wait_for_function("() => !document.cookie.includes('devcompras_sesion')")
+
+    other, tab = visit_with(copied)
+    assert tab.get_by_role("button", name="Entrar").count() == 1
+    assert tab.get_by_role("button", name="Cerrar sesión").count() == 0
+    assert tab.get_by_test_id("stMetricValue").count() == 0
+    other.close()

