@@ -25,6 +25,7 @@ from core.config import get_settings
 from core.db import begin, get_engine
 from core.errors import ReadableError
 from core.models import jobs
+from core.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,9 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
                 description=f"{job_kind} {job_id[:8]}",
             )
         except Exception as exc:  # Redis down: say so instead of leaving a job pending forever
+            detail = scrub(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
             message = ("No se pudo encolar el trabajo: Redis no responde (revise REDIS_URL). "
-                       f"Detalle: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                       f"Detalle: {detail}")
             _finish(job_id, "failed", error=message)
             raise JobFailed(message) from exc
     else:
@@ -172,15 +174,15 @@ def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_lef
 
 
 def _finish(job_id: str, status: str, *, error: str | None = None, result: Any = None) -> None:
-    values: dict[str, Any] = {"status": status, "error_message": error}
+    values: dict[str, Any] = {"status": status, "error_message": scrub(error)}
     if status in ("completed", "failed"):
         values["completed_at"] = _now()
     if status == "completed":
         values["progress"] = 1.0
     if result is not None:
-        values["result"] = json.dumps(result, ensure_ascii=False, default=str)
+        values["result"] = scrub(json.dumps(result, ensure_ascii=False, default=str))
         if isinstance(result, dict) and result.get("message"):
-            values["message"] = str(result["message"])[:2000]
+            values["message"] = scrub(str(result["message"])[:2000])
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 
@@ -194,7 +196,7 @@ def _resolve(func_path: str) -> Callable[..., Any]:
 
 
 def _message(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = scrub(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
     if isinstance(exc, JobFailed) or type(exc).__module__.startswith("core"):
         return text
     return f"Error inesperado: {text}"
@@ -229,7 +231,7 @@ def report_progress(progress: float, message: str | None = None, *, job_id: str 
         return
     values: dict[str, Any] = {"progress": min(max(float(progress), 0.0), 1.0)}
     if message is not None:
-        values["message"] = message
+        values["message"] = scrub(message)
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 

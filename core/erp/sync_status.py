@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 
 from core.db import begin, get_engine
 from core.models import sync_jobs
+from core.scrub import scrub
 
 INTERRUPTED = "Interrumpida: el proceso que la ejecutaba terminó antes de acabar."
 
@@ -77,7 +78,8 @@ def finish(
 ) -> None:
     """running -> completed/failed with the final counts."""
     values: dict[str, Any] = {
-        "status": status, "completed_at": _now(), "error_message": error, **_count_values(counts),
+        "status": status, "completed_at": _now(), "error_message": scrub(error),
+        **_count_values(counts),
     }
     if status == "completed":
         values["progress"] = 1.0
