@@ -51,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from rq import Worker
 
-    from core.jobs import startup_sync
+    from core.jobs import reconcile, startup_sync
     from core.setup import init_db
 
     init_db()
+    reconcile()  # jobs and syncs a killed worker left running
     conn = redis_connection()
     cron = None
     if not args.no_cron:

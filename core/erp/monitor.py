@@ -91,6 +91,9 @@ def _held(entity: str) -> bool:
 def overview(user: User | None) -> list[dict[str, Any]]:
     """One row per entity: last successful sync, next scheduled run, current status."""
     require(user, "sync:read")
+    from core.jobs import reconcile
+
+    reconcile()  # what a dead process left running shows as failed, with its reason
     scheduled: dict[str, datetime | None] = {}
     workers = 0
     if not embedded():
