@@ -50,6 +50,10 @@ class JobFailed(ReadableError):
     """A job attempt that failed; the message is in Spanish (RQ retries it when attempts remain)."""
 
 
+class UnknownQueue(ReadableError, ValueError):
+    """A queue name we do not run; the message is in Spanish."""
+
+
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -97,7 +101,7 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
     back-off; without Redis in a daemon thread that retries the same way.
     """
     if queue not in QUEUES:
-        raise ValueError(f"Cola desconocida: {queue}. Use: {', '.join(QUEUES)}.")
+        raise UnknownQueue(f"Cola desconocida: {queue}. Use: {', '.join(QUEUES)}.")
     job_id = uuid.uuid4().hex
     func_path = f"{func.__module__}:{func.__qualname__}"
     conn_redis = redis_connection()

@@ -24,12 +24,13 @@ from core.erp.source import ENTITIES, ErpError, ErpSource
 from core.erp.sync_load import LOADERS, LoadContext
 from core.erp.sync_lock import EntityLock, SyncBusy
 from core.erp.sync_status import Counts
+from core.errors import ReadableError
 from core.scrub import scrub
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ENTITIES", "SyncBusy", "SyncReport", "EntityReport", "run_sync", "get_source",
-           "ENTITY_LABELS"]
+           "ENTITY_LABELS", "UnknownEntity"]
 
 ENTITY_LABELS = {
     "productos": "productos y almacenes",
@@ -37,6 +38,10 @@ ENTITY_LABELS = {
     "clientes": "clientes",
     "ventas": "ventas",
 }
+
+
+class UnknownEntity(ReadableError, ValueError):
+    """An entity name the sync does not know; the message is in Spanish."""
 
 
 @dataclass
@@ -90,13 +95,13 @@ def get_source(name: str | None = None) -> ErpSource:
 
 
 def normalise_entities(entities: Iterable[str] | str | None) -> tuple[str, ...]:
-    """Validated entities in sync order; raises ValueError with a Spanish message."""
+    """Validated entities in sync order; raises UnknownEntity with a Spanish message."""
     if entities is None:
         return ENTITIES
     wanted = {entities} if isinstance(entities, str) else set(entities)
     unknown = wanted - set(ENTITIES)
     if unknown:
-        raise ValueError(
+        raise UnknownEntity(
             f"Entidad desconocida: {', '.join(sorted(unknown))}. Use: {', '.join(ENTITIES)}."
         )
     return tuple(e for e in ENTITIES if e in wanted)

@@ -74,7 +74,8 @@ def test_second_request_while_running_is_refused_on_the_page(engine, clean_db, u
         at = login(users["manager"].email)
         goto(at, "sync.py")
         at.button(key="sync_ventas").click().run()
-        assert [w.value for w in at.warning] == [
+        # Shown by ui.shows_errors, as every readable error on a page.
+        assert [e.value for e in at.error] == [
             "Ya hay una sincronización de ventas en curso o en espera; espere a que termine."]
         assert "sync_job" not in at.session_state
     finally:
