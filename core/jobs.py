@@ -300,7 +300,11 @@ def _owner_gone(row: dict[str, Any]) -> str | None:
     if conn is None:
         # In-app job without a lease: its process ended without finishing it.
         return OWNER_GONE
-    return _rq_gone(row, conn)
+    try:
+        return _rq_gone(row, conn)
+    except Exception:  # Redis down: nothing is known about the job, so nothing is failed
+        log.warning("could not ask Redis about job %s", row["id"], exc_info=True)
+        return None
 
 
 def _rq_gone(row: dict[str, Any], conn: Any) -> str | None:

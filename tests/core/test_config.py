@@ -97,3 +97,23 @@ def test_development_keeps_the_factory_firebird_password():
 def test_postgres_urls_get_the_psycopg_driver():
     settings = Settings(_env_file=None, database_url="postgres://u@h:5432/d", **REAL)
     assert settings.database_url == "postgresql+psycopg://u@h:5432/d"
+
+
+@pytest.mark.parametrize("command", [["-m", "core", "health"], ["worker.py", "--burst"]],
+                         ids=["cli", "worker"])
+def test_cli_and_worker_refuse_default_secrets_with_real_data_in_one_spanish_line(command):
+    import os
+    import subprocess
+    import sys
+
+    from core.config import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in DEFAULT_SECRETS}
+    env.update({"ERP_SOURCE": "firebird", "REDIS_URL": "redis://127.0.0.1:6390/0"})
+    done = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Configuración inválida: No se puede iniciar con datos reales (ERP_SOURCE=firebird): "
+        "COOKIE_KEY falta o es un valor de ejemplo (mínimo 32 caracteres); ADMIN_PASSWORD falta "
+        "o es un valor de ejemplo (mínimo 10 caracteres)."]

@@ -240,3 +240,48 @@ def test_the_sqlite_lease_is_not_taken_over_during_a_slow_first_batch(
     with db.get_engine().connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM sync_locks "
                                  "WHERE entity = 'productos'")).scalar_one() == 0
+
+
+def test_with_redis_down_the_sync_page_still_answers_and_fails_nothing(
+        engine, clean_db, users, monkeypatch):
+    from core.config import get_settings
+
+    with db.begin() as conn:
+        conn.execute(insert(jobs_table).values(id="en-cola" + "0" * 25, kind="sync", queue="sync",
+                                               status="pending",
+                                               created_at=datetime.now() - timedelta(hours=1)))
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/0")  # nothing listens there
+    get_settings.cache_clear()
+    try:
+        rows = monitor.overview(users["manager"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert len(rows) == 4
+    with db.get_engine().connect() as conn:
+        assert conn.execute(select(jobs_table.c.status)).scalar_one() == "pending"
+
+
+def test_a_worker_start_fails_what_a_killed_worker_left_running(
+        engine, clean_db, users, redis_env):
+    from tests.jobs.rq_helpers import start_worker, stop_worker
+
+    job_id = "huerfano" + "0" * 24
+    long_ago = datetime.now() - timedelta(minutes=10)
+    with db.begin() as conn:
+        conn.execute(insert(jobs_table).values(id=job_id, kind="sync", queue="sync",
+                                               status="running", created_at=long_ago,
+                                               started_at=long_ago))
+        conn.execute(insert(sync_jobs).values(job_type="clientes", trigger="cron", source="demo",
+                                              full=False, status="running", rq_job_id=job_id,
+                                              created_at=long_ago, started_at=long_ago))
+    worker = start_worker()
+    try:
+        _wait_for(lambda: jobs.worker_count() > 0, "el worker se registró", 60)
+    finally:
+        stop_worker(worker)
+    with db.get_engine().connect() as conn:
+        job = conn.execute(select(jobs_table.c.status, jobs_table.c.error_message)).one()
+        row = conn.execute(select(sync_jobs.c.status, sync_jobs.c.error_message)).one()
+    assert tuple(job) == ("failed", jobs.NOT_IN_QUEUE)
+    assert tuple(row) == ("failed", sync_status.INTERRUPTED)
