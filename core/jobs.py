@@ -109,12 +109,17 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
     if conn_redis is None:
         # An in-app job belongs to this process: taken before the row exists, so a row without
         # a live lease is one whose process is gone.
-        lease = Lease(_lease_key(job_id))
+        lease = Lease(lease_key(job_id))
         lease.acquire()
-    with begin() as conn:
-        conn.execute(insert(jobs).values(
-            id=job_id, kind=job_kind, queue=queue, status="pending",
-            user_id=getattr(user, "id", None), created_at=_now()))
+    try:
+        with begin() as conn:
+            conn.execute(insert(jobs).values(
+                id=job_id, kind=job_kind, queue=queue, status="pending",
+                user_id=getattr(user, "id", None), created_at=_now()))
+    except Exception:
+        if lease is not None:
+            lease.release()
+        raise
     if conn_redis is not None:
         from rq import Queue, Retry
 
@@ -138,7 +143,8 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
     return job_id
 
 
-def _lease_key(job_id: str) -> str:
+def lease_key(job_id: str) -> str:
+    """The lease an in-app job holds for its process (see core.leases)."""
     return f"job:{job_id[:16]}"
 
 
@@ -293,7 +299,7 @@ def job_status(job_id: str) -> dict[str, Any] | None:
 
 def _owner_gone(row: dict[str, Any]) -> str | None:
     """Why a pending/running job has nobody left to finish it (a Spanish reason), or None."""
-    key = _lease_key(row["id"])
+    key = lease_key(row["id"])
     if leases.exists(key):  # an in-app job: its process holds the lease while it lives
         return None if leases.holder_alive(key) else OWNER_GONE
     conn = redis_connection()

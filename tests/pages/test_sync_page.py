@@ -111,7 +111,7 @@ def _job(status: str = "running") -> str:
     """A sync job of this session, as core.jobs.sync_now leaves it (without running anything):
     without Redis, the lease of the in-app job is held by this (live) process."""
     job_id = uuid.uuid4().hex
-    Lease(jobs._lease_key(job_id)).acquire()
+    Lease(jobs.lease_key(job_id)).acquire()
     with db.begin() as conn:
         conn.execute(insert(jobs_table).values(id=job_id, kind="sync", queue="sync", status=status,
                                                created_at=datetime.now()))
