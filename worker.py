@@ -12,7 +12,9 @@ import logging
 import multiprocessing
 import sys
 
-from core.config import get_settings
+from pydantic import ValidationError
+
+from core.config import describe_settings_error, get_settings
 from core.jobs import QUEUES, redis_connection
 
 log = logging.getLogger("worker")
@@ -38,17 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # one Spanish line, never pydantic's dump of the values
+        print(describe_settings_error(exc), file=sys.stderr)
+        return 1
     if not settings.redis_url:
         print("REDIS_URL no está configurado: sin Redis los trabajos corren dentro de la app "
               "y no hace falta un worker.", file=sys.stderr)
         return 1
     from rq import Worker
 
-    from core.jobs import startup_sync
+    from core.jobs import reconcile, startup_sync
     from core.setup import init_db
 
     init_db()
+    reconcile()  # jobs and syncs a killed worker left running
     conn = redis_connection()
     cron = None
     if not args.no_cron:

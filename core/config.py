@@ -13,9 +13,12 @@ from core.errors import ReadableError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Values that must never reach production: the defaults below and the usual suspects.
+# Values that must never sign cookies or guard an account outside the demo: the defaults below
+# and the usual suspects.
 PLACEHOLDERS = {"", "changeme", "cambiame", "secret", "password", "admin", "masterkey",
                 "dev-cookie-key-cambiame-en-produccion", "Admin1234!"}
+# Database passwords everyone knows: Firebird's factory SYSDBA password and our docker-compose's.
+DEFAULT_DB_PASSWORDS = {"masterkey", "devcompras", "postgres", "changeme", "cambiame", "password"}
 
 
 class SettingsError(ReadableError, ValueError):
@@ -61,8 +64,9 @@ class Settings(BaseSettings):
     cookie_key: str = "dev-cookie-key-cambiame-en-produccion"
     admin_email: str = "admin@devcompras.mx"
     admin_password: str = "Admin1234!"
-    # Open sign-up creates viewers, who see sales figures: a site exposed beyond its office turns it off.
-    allow_self_registration: bool = True
+    # Open sign-up creates viewers, who see sales figures: on by default in demo mode only
+    # (None = decide from the mode; an explicit true/false wins).
+    allow_self_registration: bool | None = None
 
     storage_dir: Path = ROOT / "data" / "storage"
     upload_max_mb: int = Field(10, gt=0)
@@ -89,26 +93,70 @@ class Settings(BaseSettings):
         return value or None
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.app_env != "production":
+    def _refuse_default_secrets(self) -> Settings:
+        # The defaults are public: with real data (production, Microsip, or a PostgreSQL server)
+        # they would let anyone sign an admin cookie or log in as the first admin.
+        if not self.real_data:
             return self
         problems = []
         if self.cookie_key in PLACEHOLDERS or len(self.cookie_key) < 32:
             problems.append("COOKIE_KEY falta o es un valor de ejemplo (mínimo 32 caracteres)")
         if self.admin_password in PLACEHOLDERS or len(self.admin_password) < 10:
             problems.append("ADMIN_PASSWORD falta o es un valor de ejemplo (mínimo 10 caracteres)")
+        if self.app_env == "production":
+            problems += self._default_database_passwords()
         if problems:
-            raise SettingsError("No se puede iniciar en producción: " + "; ".join(problems) + ".")
+            raise SettingsError(f"No se puede iniciar {self._real_data_reason()}: "
+                                + "; ".join(problems) + ".")
         return self
+
+    @model_validator(mode="after")
+    def _self_registration_from_mode(self) -> Settings:
+        if self.allow_self_registration is None:
+            self.allow_self_registration = self.demo_mode
+        return self
+
+    def _default_database_passwords(self) -> list[str]:
+        problems = []
+        if self.erp_source == "firebird" and self.firebird_password in DEFAULT_DB_PASSWORDS | PLACEHOLDERS:
+            problems.append("FIREBIRD_PASSWORD es la contraseña de fábrica o un valor de ejemplo "
+                            "(use la de un usuario de Firebird con contraseña propia)")
+        if database_password(self.database_url) in DEFAULT_DB_PASSWORDS:
+            problems.append("DATABASE_URL lleva una contraseña predeterminada de PostgreSQL "
+                            "(cambie la contraseña de la base y POSTGRES_PASSWORD)")
+        return problems
+
+    def _real_data_reason(self) -> str:
+        if self.app_env == "production":
+            return "en producción"
+        if self.erp_source == "firebird":
+            return "con datos reales (ERP_SOURCE=firebird)"
+        return "con datos reales (DATABASE_URL de PostgreSQL)"
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     @property
+    def real_data(self) -> bool:
+        """Production, a Microsip ERP or a PostgreSQL server: default secrets are refused."""
+        return self.app_env == "production" or self.erp_source == "firebird" or not self.is_sqlite
+
+    @property
     def demo_mode(self) -> bool:
         """Demo accounts exist and are shown only when running on the demo ERP outside production."""
         return self.app_env != "production" and self.erp_source == "demo"
+
+
+def database_password(url: str) -> str | None:
+    """The password inside a database URL (None when it has none or cannot be parsed)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except (ArgumentError, ValueError):
+        return None
 
 
 @lru_cache

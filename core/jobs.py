@@ -15,16 +15,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from core import leases
 from core.config import get_settings
 from core.db import begin, get_engine
 from core.errors import ReadableError
+from core.leases import Lease
 from core.models import jobs
+from core.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +35,23 @@ QUEUES = ("sync", "default")
 JOB_TIMEOUT_S = 4 * 3600
 _local = threading.local()
 
+OWNER_GONE = ("Interrumpido: el proceso de la aplicación que lo ejecutaba terminó antes de acabar "
+              "(se detuvo o se reinició).")
+WORKER_GONE = "El trabajador que ejecutaba el trabajo se detuvo antes de terminar."
+NOT_IN_QUEUE = "El trabajo ya no está en la cola de Redis (se perdió o se vació la cola)."
+# RQ refreshes a running job's heartbeat every 30 s (job_monitoring_interval); one older than
+# this means its worker died without telling anyone.
+RQ_HEARTBEAT_STALE = timedelta(minutes=3)
+# A jobs row is written just before its RQ job: that young, a missing RQ job is not lost yet.
+ENQUEUE_GRACE = timedelta(minutes=1)
+
 
 class JobFailed(ReadableError):
     """A job attempt that failed; the message is in Spanish (RQ retries it when attempts remain)."""
+
+
+class UnknownQueue(ReadableError, ValueError):
+    """A queue name we do not run; the message is in Spanish."""
 
 
 def _now() -> datetime:
@@ -84,14 +101,25 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
     back-off; without Redis in a daemon thread that retries the same way.
     """
     if queue not in QUEUES:
-        raise ValueError(f"Cola desconocida: {queue}. Use: {', '.join(QUEUES)}.")
+        raise UnknownQueue(f"Cola desconocida: {queue}. Use: {', '.join(QUEUES)}.")
     job_id = uuid.uuid4().hex
     func_path = f"{func.__module__}:{func.__qualname__}"
-    with begin() as conn:
-        conn.execute(insert(jobs).values(
-            id=job_id, kind=job_kind, queue=queue, status="pending",
-            user_id=getattr(user, "id", None), created_at=_now()))
     conn_redis = redis_connection()
+    lease = None
+    if conn_redis is None:
+        # An in-app job belongs to this process: taken before the row exists, so a row without
+        # a live lease is one whose process is gone.
+        lease = Lease(lease_key(job_id))
+        lease.acquire()
+    try:
+        with begin() as conn:
+            conn.execute(insert(jobs).values(
+                id=job_id, kind=job_kind, queue=queue, status="pending",
+                user_id=getattr(user, "id", None), created_at=_now()))
+    except Exception:
+        if lease is not None:
+            lease.release()
+        raise
     if conn_redis is not None:
         from rq import Queue, Retry
 
@@ -104,27 +132,37 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
                 description=f"{job_kind} {job_id[:8]}",
             )
         except Exception as exc:  # Redis down: say so instead of leaving a job pending forever
+            detail = scrub(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
             message = ("No se pudo encolar el trabajo: Redis no responde (revise REDIS_URL). "
-                       f"Detalle: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                       f"Detalle: {detail}")
             _finish(job_id, "failed", error=message)
             raise JobFailed(message) from exc
     else:
-        threading.Thread(target=_run_inline, args=(job_id, func_path, kwargs),
+        threading.Thread(target=_run_inline, args=(job_id, func_path, kwargs, lease),
                          name=f"job-{job_kind}-{job_id[:8]}", daemon=True).start()
     return job_id
 
 
-def _run_inline(job_id: str, func_path: str, kwargs: dict[str, Any]) -> None:
+def lease_key(job_id: str) -> str:
+    """The lease an in-app job holds for its process (see core.leases)."""
+    return f"job:{job_id[:16]}"
+
+
+def _run_inline(job_id: str, func_path: str, kwargs: dict[str, Any], lease: Lease | None) -> None:
     intervals = retry_intervals()
-    for attempt in range(len(intervals) + 1):
-        retries_left = len(intervals) - attempt
-        try:
-            _attempt(job_id, func_path, kwargs, retries_left=retries_left)
-            return
-        except Exception:  # recorded on the jobs row by _attempt
-            if retries_left <= 0:
+    try:
+        for attempt in range(len(intervals) + 1):
+            retries_left = len(intervals) - attempt
+            try:
+                _attempt(job_id, func_path, kwargs, retries_left=retries_left)
                 return
-            time.sleep(intervals[attempt])
+            except Exception:  # recorded on the jobs row by _attempt
+                if retries_left <= 0:
+                    return
+                time.sleep(intervals[attempt])
+    finally:
+        if lease is not None:
+            lease.release()
 
 
 def run_tracked(job_id: str, func_path: str, kwargs: dict[str, Any]) -> Any:
@@ -172,15 +210,15 @@ def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_lef
 
 
 def _finish(job_id: str, status: str, *, error: str | None = None, result: Any = None) -> None:
-    values: dict[str, Any] = {"status": status, "error_message": error}
+    values: dict[str, Any] = {"status": status, "error_message": scrub(error)}
     if status in ("completed", "failed"):
         values["completed_at"] = _now()
     if status == "completed":
         values["progress"] = 1.0
     if result is not None:
-        values["result"] = json.dumps(result, ensure_ascii=False, default=str)
+        values["result"] = scrub(json.dumps(result, ensure_ascii=False, default=str))
         if isinstance(result, dict) and result.get("message"):
-            values["message"] = str(result["message"])[:2000]
+            values["message"] = scrub(str(result["message"])[:2000])
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 
@@ -194,7 +232,7 @@ def _resolve(func_path: str) -> Callable[..., Any]:
 
 
 def _message(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = scrub(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
     if isinstance(exc, JobFailed) or type(exc).__module__.startswith("core"):
         return text
     return f"Error inesperado: {text}"
@@ -229,7 +267,7 @@ def report_progress(progress: float, message: str | None = None, *, job_id: str 
         return
     values: dict[str, Any] = {"progress": min(max(float(progress), 0.0), 1.0)}
     if message is not None:
-        values["message"] = message
+        values["message"] = scrub(message)
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 
@@ -245,9 +283,10 @@ def job_status(job_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     out = dict(row)
+    if out["status"] in ("pending", "running") and (reason := _owner_gone(out)):
+        fail_orphaned_job(job_id, reason)
+        return job_status(job_id)
     out["result"] = json.loads(out["result"]) if out.get("result") else None
-    if out["status"] in ("pending", "running"):
-        _reconcile_with_rq(out)
     if out["kind"] == "sync":
         from core.erp.sync_status import jobs_of
 
@@ -255,21 +294,89 @@ def job_status(job_id: str) -> dict[str, Any] | None:
     return out
 
 
-def _reconcile_with_rq(out: dict[str, Any]) -> None:
+# ---------------------------------------------------------------- recovery after a crash
+
+
+def _owner_gone(row: dict[str, Any]) -> str | None:
+    """Why a pending/running job has nobody left to finish it (a Spanish reason), or None."""
+    key = lease_key(row["id"])
+    if leases.exists(key):  # an in-app job: its process holds the lease while it lives
+        return None if leases.holder_alive(key) else OWNER_GONE
     conn = redis_connection()
     if conn is None:
-        return
+        # In-app job without a lease: its process ended without finishing it.
+        return OWNER_GONE
+    try:
+        return _rq_gone(row, conn)
+    except Exception:  # Redis down: nothing is known about the job, so nothing is failed
+        log.warning("could not ask Redis about job %s", row["id"], exc_info=True)
+        return None
+
+
+def _rq_gone(row: dict[str, Any], conn: Any) -> str | None:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
     try:
-        status = Job.fetch(out["id"], connection=conn).get_status()
+        job = Job.fetch(row["id"], connection=conn)
     except NoSuchJobError:
-        return
-    if status is not None and str(getattr(status, "value", status)) in ("failed", "stopped", "canceled"):
-        out["status"] = "failed"
-        out["error_message"] = out.get("error_message") or (
-            "El trabajador que ejecutaba el trabajo se detuvo antes de terminar.")
+        young = row["created_at"] is not None and row["created_at"] > _now() - ENQUEUE_GRACE
+        return None if young else NOT_IN_QUEUE
+    status = job.get_status()
+    state = str(getattr(status, "value", status))
+    if state in ("failed", "stopped", "canceled"):
+        return row.get("error_message") or WORKER_GONE
+    beat = job.last_heartbeat
+    if state == "started" and beat is not None:
+        beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+        if datetime.now(UTC) - beat > RQ_HEARTBEAT_STALE:
+            return WORKER_GONE
+    return None
+
+
+def fail_orphaned_job(job_id: str, reason: str) -> None:
+    """Mark a job whose owner is gone as failed, and its waiting or running sync rows too."""
+    with begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id,
+                                        jobs.c.status.in_(("pending", "running")))
+                     .values(status="failed", error_message=scrub(reason), completed_at=_now()))
+    log.warning("job %s failed: %s", job_id, reason)
+    reconcile_sync_rows()
+
+
+def reconcile() -> int:
+    """Fail every pending/running job and sync row whose owner is gone (a dead process, a lost
+    RQ job, a stopped heartbeat), with a Spanish reason; returns how many rows changed.
+
+    Called when the app, a worker or the CLI starts, and whenever pages or a new sync look at
+    what is running, so that nothing stays "Sincronizando…" or refuses a sync as busy for ever.
+    """
+    with get_engine().connect() as conn:
+        active = [dict(r) for r in conn.execute(
+            select(jobs).where(jobs.c.status.in_(("pending", "running")))).mappings().all()]
+    changed = 0
+    for row in active:
+        if reason := _owner_gone(row):
+            with begin() as conn:
+                res = conn.execute(
+                    update(jobs).where(jobs.c.id == row["id"], jobs.c.status == row["status"])
+                    .values(status="failed", error_message=reason, completed_at=_now()))
+            changed += int(res.rowcount or 0)
+    return changed + reconcile_sync_rows()
+
+
+def reconcile_sync_rows() -> int:
+    """Fail the sync_jobs rows whose owner is gone (see ``sync_status.fail_orphans``)."""
+    from core.erp.sync_lock import EntityLock
+    from core.erp.sync_status import fail_orphans
+
+    return fail_orphans(lock_held=lambda entity: EntityLock(entity).is_held(),
+                        job_state=_job_state)
+
+
+def _job_state(job_id: str) -> str | None:
+    with get_engine().connect() as conn:
+        return conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar()
 
 
 def recent_jobs(kind: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
@@ -334,6 +441,7 @@ def ensure_not_busy(entities: Iterable[str]) -> None:
     from core.erp.sync_lock import EntityLock, SyncBusy
     from core.erp.sync_status import waiting_entities
 
+    reconcile()  # rows left by a process that died must not refuse this sync
     busy = set(waiting_entities())
     for entity in entities:
         if entity in busy:

@@ -40,8 +40,12 @@ def is_empty() -> bool:
 
 
 def prepare() -> None:
-    """What the app needs before its first page: schema, accounts and, on a new demo, data."""
+    """What the app needs before its first page: schema, accounts, no job left running by a
+    process that died, and, on a new demo, data."""
+    from core.jobs import reconcile
+
     init_db()
+    reconcile()
     if get_settings().demo_mode and is_empty():
         log.info("empty demo database: seeding the demo ERP")
         seed_demo(trigger="startup")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app import sync_ui
-from app.ui import require_page
+from app.ui import require_page, shows_errors
 from core import jobs
 from core.config import get_settings
 from core.erp import monitor
-from core.erp.sync_lock import SyncBusy
-from core.users import PermissionDenied
 
 user = require_page("sync:read")
 settings = get_settings()
@@ -26,11 +24,9 @@ if user.can("sync:trigger"):
     full = st.checkbox("Sincronización completa (releer todos los documentos)", key="sync_full")
     wanted = sync_ui.sync_buttons(rows)
     if wanted is not False:
-        try:
+        with shows_errors():  # busy, not allowed, Redis down…: the Spanish message
             st.session_state["sync_job"] = jobs.sync_now(wanted, user=user, full=full)
             rows = monitor.overview(user)
-        except (SyncBusy, PermissionDenied, ValueError, jobs.JobFailed) as exc:
-            st.warning(str(exc))
 
 
 def _own_job() -> dict | None:

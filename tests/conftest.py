@@ -12,6 +12,10 @@ from sqlalchemy import delete
 
 PG_ADMIN_URL = os.environ.get("DEVCOMPRAS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_PASSWORD = "Demo1234!"
+# Real-looking secrets: PostgreSQL and Firebird count as real data, where the public defaults are
+# refused. Set in os.environ, so every subprocess a test starts (CLI, worker, streamlit) gets them.
+TEST_SECRETS = {"COOKIE_KEY": "clave-de-pruebas-para-firmar-cookies-0123456789",
+                "ADMIN_PASSWORD": "Pruebas-Admin-2026"}
 BACKEND = os.environ.get("DEVCOMPRAS_TEST_DB", "sqlite")
 DEMO_TEST_SCALE = 0.1
 
@@ -48,8 +52,9 @@ def test_environment(database_url: str, tmp_path_factory: pytest.TempPathFactory
         "APP_ENV": "development",
         "ERP_SOURCE": "demo",
         "DEMO_SCALE": str(DEMO_TEST_SCALE),
+        **TEST_SECRETS,
     })
-    for name in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    for name in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "ALLOW_SELF_REGISTRATION"):
         os.environ.pop(name, None)
     from core.config import get_settings
 

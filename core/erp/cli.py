@@ -27,9 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from core.erp.sync import run_sync
+    from core.jobs import reconcile
     from core.setup import init_db
 
     init_db()
+    reconcile()
     try:
         report = run_sync(source_name=args.source, entities=args.entity or ENTITIES,
                           full=args.full, trigger="manual")

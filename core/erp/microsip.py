@@ -310,6 +310,7 @@ _GDS_SHUTDOWN = {335544528, 335544856, 335544794}
 _GDS_LOGIN = {335544472}
 _GDS_IO = {335544344, 335544734}
 _GDS_UNKNOWN_TABLE = {335544580, 335544578}
+_GDS_READ_ONLY = {335544361}  # attempted update during read-only transaction
 
 
 def _first_line(exc: BaseException) -> str:
@@ -353,6 +354,9 @@ def erp_error(
         )
     elif gds in _GDS_SHUTDOWN:
         msg = f"Se perdió la conexión con {server}: el servidor se detuvo o cerró la conexión."
+    elif gds in _GDS_READ_ONLY or "read-only transaction" in text:
+        msg = ("La consulta intentó modificar la base de datos de Microsip y Firebird la rechazó: "
+               "DevCompras sólo lee (revise las FIREBIRD_SQL_*).")
     elif gds in _GDS_UNKNOWN_TABLE or "no such table" in text or "Table unknown" in text:
         msg = f"La base de datos no tiene las tablas de Microsip esperadas ({_first_line(exc)})."
     elif isinstance(exc, (OSError, ImportError)) or "Firebird Client Library" in text:
@@ -408,6 +412,16 @@ class MicrosipReader:
             raise ValueError(f"entidades sin SQL configurable: {sorted(unknown)}")
         self._ctx = error_context or {}
         self._lock = threading.Lock()
+        if not self.sqlite:
+            self._read_only()
+
+    def _read_only(self) -> None:
+        """Every transaction of this connection reads only (FIREBIRD_SQL_* overrides included):
+        Firebird itself refuses a write, whatever the SQL says."""
+        import fdb
+
+        self._end_read()  # a transaction started before we owned the connection ends here
+        self.conn.main_transaction.default_tpb = fdb.ISOLATION_LEVEL_READ_COMMITED_RO
 
     # -- plumbing -----------------------------------------------------------------------------
     def _error(self, exc: BaseException, where: str) -> ErpError:

@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.erp.schedules import next_runs
 from core.erp.source import ENTITIES
 from core.erp.sync_status import PENDING_TTL, entity_overview, recent_jobs
+from core.scrub import scrub
 from core.users import User, require
 
 STATUS_LABELS = {
@@ -90,6 +91,9 @@ def _held(entity: str) -> bool:
 def overview(user: User | None) -> list[dict[str, Any]]:
     """One row per entity: last successful sync, next scheduled run, current status."""
     require(user, "sync:read")
+    from core.jobs import reconcile
+
+    reconcile()  # what a dead process left running shows as failed, with its reason
     scheduled: dict[str, datetime | None] = {}
     workers = 0
     if not embedded():
@@ -182,7 +186,7 @@ def _ping_erp() -> str:
         return "ok"
     except Exception as exc:  # health reports every failure as text
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"error: {text}"
+        return f"error: {scrub(text)}"
 
 
 def _ping_redis() -> str:
@@ -195,4 +199,4 @@ def _ping_redis() -> str:
         return "ok"
     except Exception as exc:  # Redis down or misconfigured
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"error: {text}"
+        return f"error: {scrub(text)}"

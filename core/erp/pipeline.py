@@ -47,8 +47,11 @@ def prefetch(make_iter: Callable[[], Iterator[T]], *, depth: int = 3) -> Iterato
         return False
 
     def reader() -> None:
-        it = make_iter()
+        it = None
         try:
+            # Inside the try: a source that fails before its first batch must not leave the
+            # consumer waiting forever.
+            it = make_iter()
             for item in it:
                 if not put(("item", item)):
                     return

@@ -24,11 +24,13 @@ from core.erp.source import ENTITIES, ErpError, ErpSource
 from core.erp.sync_load import LOADERS, LoadContext
 from core.erp.sync_lock import EntityLock, SyncBusy
 from core.erp.sync_status import Counts
+from core.errors import ReadableError
+from core.scrub import scrub
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ENTITIES", "SyncBusy", "SyncReport", "EntityReport", "run_sync", "get_source",
-           "ENTITY_LABELS"]
+           "ENTITY_LABELS", "UnknownEntity"]
 
 ENTITY_LABELS = {
     "productos": "productos y almacenes",
@@ -36,6 +38,10 @@ ENTITY_LABELS = {
     "clientes": "clientes",
     "ventas": "ventas",
 }
+
+
+class UnknownEntity(ReadableError, ValueError):
+    """An entity name the sync does not know; the message is in Spanish."""
 
 
 @dataclass
@@ -89,13 +95,13 @@ def get_source(name: str | None = None) -> ErpSource:
 
 
 def normalise_entities(entities: Iterable[str] | str | None) -> tuple[str, ...]:
-    """Validated entities in sync order; raises ValueError with a Spanish message."""
+    """Validated entities in sync order; raises UnknownEntity with a Spanish message."""
     if entities is None:
         return ENTITIES
     wanted = {entities} if isinstance(entities, str) else set(entities)
     unknown = wanted - set(ENTITIES)
     if unknown:
-        raise ValueError(
+        raise UnknownEntity(
             f"Entidad desconocida: {', '.join(sorted(unknown))}. Use: {', '.join(ENTITIES)}."
         )
     return tuple(e for e in ENTITIES if e in wanted)
@@ -136,10 +142,11 @@ def run_sync(
             source = get_source(source_name)
         source.ping()
     except ErpError as exc:
+        message = scrub(str(exc))
         for entity in wanted:
             row = _job_row(pending.get(entity), entity, trigger, source_name, full, rq_job_id, user_id)
-            sync_status.finish(row, status="failed", counts=Counts(), error=str(exc))
-            reports[entity] = EntityReport(entity, "failed", message=str(exc), job_id=row,
+            sync_status.finish(row, status="failed", counts=Counts(), error=message)
+            reports[entity] = EntityReport(entity, "failed", message=message, job_id=row,
                                            retryable=True)
         if owned and source is not None:
             _close(source)
@@ -193,7 +200,7 @@ def _run_entity(
         return EntityReport(entity, "completed", counts, message, row,
                             time.perf_counter() - started)
     except ErpError as exc:
-        message = str(exc)
+        message = scrub(str(exc))
         sync_status.finish(row, status="failed", counts=counts, error=message)
         return EntityReport(entity, "failed", counts, message, row,
                             time.perf_counter() - started, retryable=True)
@@ -251,7 +258,7 @@ def _first_line(exc: Exception) -> str:
     if spanish := describe_error(exc):
         return spanish
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return scrub(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def _close(source: ErpSource) -> None:

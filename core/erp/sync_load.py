@@ -45,6 +45,7 @@ from core.erp.ventas_wire import (
     clean_text,
     header_row,
     key_text,
+    psycopg_connect_args,
 )
 from core.text import plural
 
@@ -395,7 +396,7 @@ def _reader_encoding(productos: dict[str, int], almacenes: dict[str, int],
     if dialect_name() != "postgresql":
         return {"encode": "core.erp.source:decimals_as_text"}
     return {"encode": "core.erp.ventas_wire:VentasWire", "encode_args": {
-        "database_url": get_engine().url.render_as_string(hide_password=False),
+        "connect_args": psycopg_connect_args(get_engine().url),
         "productos": productos, "almacenes": almacenes, "clientes": clientes, "known": set(docs)}}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,8 +11,13 @@ from sqlalchemy import func, insert, select, update
 
 from core.db import begin, get_engine
 from core.models import sync_jobs
+from core.scrub import scrub
 
 INTERRUPTED = "Interrumpida: el proceso que la ejecutaba terminó antes de acabar."
+NOT_STARTED = ("No se inició: el proceso que la tenía en espera terminó antes de empezarla "
+               "(se detuvo o se reinició).")
+# A pending row not yet linked to its job is that young: sync_now links it right after queuing.
+UNLINKED_GRACE = timedelta(minutes=5)
 
 
 def _now() -> datetime:
@@ -77,7 +83,8 @@ def finish(
 ) -> None:
     """running -> completed/failed with the final counts."""
     values: dict[str, Any] = {
-        "status": status, "completed_at": _now(), "error_message": error, **_count_values(counts),
+        "status": status, "completed_at": _now(), "error_message": scrub(error),
+        **_count_values(counts),
     }
     if status == "completed":
         values["progress"] = 1.0
@@ -100,6 +107,51 @@ def fail_stale_running(entity: str, *, except_id: int) -> int:
             .where(sync_jobs.c.job_type == entity, sync_jobs.c.status == "running",
                    sync_jobs.c.id != except_id)
             .values(status="failed", error_message=INTERRUPTED, completed_at=_now())
+        )
+        return int(res.rowcount or 0)
+
+
+def fail_orphans(*, lock_held: Callable[[str], bool],
+                 job_state: Callable[[str], str | None]) -> int:
+    """Fail the pending/running rows whose owner is gone; returns how many.
+
+    A running row is orphaned when nobody holds its entity's lock (the lock is taken before the
+    row starts and given back after it ends). A pending row waits for its job: orphaned when that
+    job (``job_state``: its status, None when there is no such job) has ended, or when the row
+    was never linked to a job and is older than UNLINKED_GRACE.
+    """
+    with get_engine().connect() as conn:
+        rows = conn.execute(
+            select(sync_jobs.c.id, sync_jobs.c.job_type, sync_jobs.c.status,
+                   sync_jobs.c.rq_job_id, sync_jobs.c.created_at)
+            .where(sync_jobs.c.status.in_(("pending", "running")))
+        ).all()
+    failed = 0
+    held: dict[str, bool] = {}
+    for row in rows:
+        if row.status == "running":
+            if row.job_type not in held:
+                held[row.job_type] = lock_held(row.job_type)
+            if not held[row.job_type]:
+                failed += _fail_if(row.id, "running", INTERRUPTED)
+        elif _pending_orphaned(row.rq_job_id, row.created_at, job_state):
+            failed += _fail_if(row.id, "pending", NOT_STARTED)
+    return failed
+
+
+def _pending_orphaned(job_id: str | None, created_at: datetime | None,
+                      job_state: Callable[[str], str | None]) -> bool:
+    if job_id is None:
+        return created_at is not None and created_at < _now() - UNLINKED_GRACE
+    return job_state(job_id) in (None, "completed", "failed")
+
+
+def _fail_if(row_id: int, status: str, reason: str) -> int:
+    # Conditional on the status we saw: a row its owner finished meanwhile is left alone.
+    with begin() as conn:
+        res = conn.execute(
+            update(sync_jobs).where(sync_jobs.c.id == row_id, sync_jobs.c.status == status)
+            .values(status="failed", error_message=reason, completed_at=_now())
         )
         return int(res.rowcount or 0)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.erp.source import VentasBatch, decimals_as_text
 
@@ -21,7 +21,18 @@ VENTA_COLS = ("origen", "erp_id", "tipo", "folio", "fecha", "cliente_id", "clien
 DETALLE_COLS = ("venta_id", "linea", "producto_id", "cantidad", "precio_unitario", "importe")
 # New documents carry their reserved id and the sync stamp upsert() would add.
 WIRE_VENTA_COLS = ("id", *VENTA_COLS, "last_synced_at")
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def psycopg_connect_args(url: URL) -> dict[str, Any]:
+    """psycopg.connect keyword arguments for a SQLAlchemy URL (host, port, user, password,
+    dbname and query options such as sslmode)."""
+    args: dict[str, Any] = url.translate_connect_args(username="user", database="dbname")
+    args.update({k: v if isinstance(v, str) else v[-1] for k, v in url.query.items()})
+    return args
 
 
 def key_text(value: Any) -> str:
@@ -72,13 +83,15 @@ class WireBatch:
 class VentasWire:
     """Called by the reader process on each batch (see core.erp.pipeline's ``encode``)."""
 
-    def __init__(self, *, database_url: str, productos: dict[str, int], almacenes: dict[str, int],
-                 clientes: dict[str, tuple[int, str]], known: set[tuple[str, str]]) -> None:
+    def __init__(self, *, connect_args: dict[str, Any], productos: dict[str, int],
+                 almacenes: dict[str, int], clientes: dict[str, tuple[int, str]],
+                 known: set[tuple[str, str]]) -> None:
         import psycopg
 
         self.productos, self.almacenes, self.clientes, self.known = productos, almacenes, clientes, known
-        self.conn = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1),
-                                    autocommit=True)
+        # Keyword arguments, never a rendered URL: a password with a space or an @ stays whole,
+        # and no driver error can quote it back.
+        self.conn = psycopg.connect(**connect_args, autocommit=True)
 
     def _reserve(self, n: int) -> list[int]:
         """n ids of erp_ventas' own sequence (never handed out twice, whoever else inserts)."""

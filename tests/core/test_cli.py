@@ -62,7 +62,9 @@ def test_create_user_and_refusals(scratch_env):
 
 
 def test_production_placeholders_refused_in_one_spanish_line(scratch_env):
-    done = run_cli("init-db", env={**scratch_env, "APP_ENV": "production"})
+    # The public defaults, as an install that never set them has (the test session sets real ones).
+    defaults = {"COOKIE_KEY": "dev-cookie-key-cambiame-en-produccion", "ADMIN_PASSWORD": "Admin1234!"}
+    done = run_cli("init-db", env={**scratch_env, **defaults, "APP_ENV": "production"})
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "COOKIE_KEY" in lines[0] and "ADMIN_PASSWORD" in lines[0]

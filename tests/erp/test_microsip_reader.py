@@ -585,3 +585,49 @@ def test_reader_over_sqlite_needs_no_firebird():
         demo.data.values("PRECIOS_EMPRESA", "PRECIO_EMPRESA_ID")
     )
     demo.close()
+
+
+# ---------------------------------------------------------------- read-only transactions
+
+READ_ONLY_NOW = ("SELECT MON$READ_ONLY, MON$ISOLATION_MODE FROM MON$TRANSACTIONS "
+                 "WHERE MON$TRANSACTION_ID = CURRENT_TRANSACTION")
+WRITING_OVERRIDES = {
+    "update": "UPDATE ALMACENES SET NOMBRE = 'HACK'",
+    "execute block": (
+        "EXECUTE BLOCK RETURNS (ID INTEGER, NOMBRE VARCHAR(50)) AS BEGIN "
+        "INSERT INTO ALMACENES (ALMACEN_ID, NOMBRE) VALUES (999, 'HACK'); "
+        "ID = 999; NOMBRE = 'HACK'; SUSPEND; END"),
+    "autonomous transaction": (
+        "EXECUTE BLOCK RETURNS (ID INTEGER, NOMBRE VARCHAR(50)) AS BEGIN "
+        "IN AUTONOMOUS TRANSACTION DO "
+        "INSERT INTO ALMACENES (ALMACEN_ID, NOMBRE) VALUES (998, 'HACK'); "
+        "ID = 998; NOMBRE = 'HACK'; SUSPEND; END"),
+}
+
+
+def test_every_read_runs_in_a_read_only_transaction(demo_fdb):
+    reader = firebird_source(demo_fdb.settings(firebird_sql_almacenes=READ_ONLY_NOW))
+    try:
+        # An override reads inside the reader's own transaction: 1 = read-only, 2 = read committed.
+        assert _all(reader.almacenes()) == [("1", "2")]
+        # The reader's plain reads run in the same kind of transaction.
+        assert reader._scalar(READ_ONLY_NOW) == 1
+        assert len(_all(reader.productos())) > 0
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("sql", WRITING_OVERRIDES.values(), ids=WRITING_OVERRIDES.keys())
+def test_an_override_that_writes_is_refused_by_firebird(make_demo_fdb, sql):
+    db = make_demo_fdb(scale=0.01, seed=17)
+    before = db.query("SELECT ALMACEN_ID, NOMBRE FROM ALMACENES ORDER BY 1")
+    reader = firebird_source(db.settings(firebird_sql_almacenes=sql))
+    try:
+        with pytest.raises(ErpError) as exc:
+            _all(reader.almacenes())
+    finally:
+        reader.close()
+    assert str(exc.value).startswith(
+        "La consulta intentó modificar la base de datos de Microsip y Firebird la rechazó")
+    assert "FIREBIRD_SQL_" in str(exc.value)
+    assert db.query("SELECT ALMACEN_ID, NOMBRE FROM ALMACENES ORDER BY 1") == before

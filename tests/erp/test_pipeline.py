@@ -42,3 +42,11 @@ def test_process_reader_sends_decimals_as_their_exact_text():
     assert batch.documentos[0][7:10] == ("100.00", "16.00", "116.00")
     assert batch.lineas == [("VE", "10", 1, "A-1", "0.10000", "1000.000000", "100.00")]
     assert batch.cancelados == [("PV", "7")]
+
+
+def test_a_source_failing_before_its_first_batch_raises_instead_of_hanging():
+    def failing():
+        raise RuntimeError("sin conexión")
+
+    with pytest.raises(RuntimeError, match="sin conexión"):
+        list(prefetch(failing))

@@ -237,9 +237,15 @@ def test_run_sync_checks_permission(engine, clean_db, users):
     assert scalar(engine, "SELECT requested_by FROM sync_jobs") == users["manager"].id
 
 
-def test_unknown_entity_is_a_spanish_error(engine, clean_db):
+def test_unknown_entity_is_a_spanish_error(engine, clean_db, users):
+    from core import jobs
+    from core.errors import ReadableError
+
     with pytest.raises(ValueError, match="Entidad desconocida: facturas"):
         run_sync(source=MemorySource(), entities=["facturas"])
+    # What the sync page calls: a readable error, which ui.shows_errors shows as it is.
+    with pytest.raises(ReadableError, match="Entidad desconocida: facturas"):
+        jobs.sync_now(["facturas"], user=users["manager"])
 
 
 def test_data_versions_bumped(engine, clean_db):

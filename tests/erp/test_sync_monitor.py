@@ -87,17 +87,25 @@ def _manager():
     return User(id=0, email="m@x.mx", name="M", role="manager")
 
 
-def test_a_running_row_without_its_lock_is_shown_interrupted_not_active(engine, clean_db):
+def test_a_running_row_without_its_lock_is_failed_with_the_reason(engine, clean_db):
     row = sync_status.create_job("ventas", trigger="manual", source="memoria", full=False)
     sync_status.mark_running(row)  # the process that ran it is gone: nobody holds the lock
     state = {r["entity"]: r for r in monitor.overview(_manager())}
-    assert state["ventas"]["status_label"] == "Interrumpida"
+    assert state["ventas"]["status_label"] == "Falló"
+    assert state["ventas"]["error_message"] == sync_status.INTERRUPTED
     assert not state["ventas"]["active"]
+    assert sync_status.get_job(row)["status"] == "failed"  # stored, not only shown
+
+
+def test_a_running_row_whose_lock_is_held_stays_running(engine, clean_db):
     lock = EntityLock("ventas")
     assert lock.acquire()
     try:
+        row = sync_status.create_job("ventas", trigger="manual", source="memoria", full=False)
+        sync_status.mark_running(row)
         state = {r["entity"]: r for r in monitor.overview(_manager())}
         assert state["ventas"]["status_label"] == "En curso" and state["ventas"]["active"]
+        assert sync_status.get_job(row)["status"] == "running"
     finally:
         lock.release()
 

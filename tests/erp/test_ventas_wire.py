@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from core.db import begin, copy_text
 from core.erp.source import VentasBatch
-from core.erp.ventas_wire import DETALLE_COLS, WIRE_VENTA_COLS, VentasWire
+from core.erp.ventas_wire import DETALLE_COLS, WIRE_VENTA_COLS, VentasWire, psycopg_connect_args
 from tests.conftest import BACKEND
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="COPY text is PostgreSQL's")
@@ -26,7 +26,7 @@ BATCH = VentasBatch(
 
 
 def _wire(engine) -> VentasWire:
-    return VentasWire(database_url=engine.url.render_as_string(hide_password=False),
+    return VentasWire(connect_args=psycopg_connect_args(engine.url),
                       productos={"A-1": 7}, almacenes={"1": 3},
                       clientes={"10": (5, "Ferretería \\ Centro")}, known={("VE", "2")})
 

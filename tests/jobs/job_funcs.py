@@ -27,3 +27,13 @@ def flaky(*, counter: str, failures: int) -> dict:
 def broken() -> None:
     """Always fails with a Spanish ERP error."""
     raise ErpError("No se pudo conectar con el servidor Firebird: conexión rechazada.")
+
+
+def wait_for_file(*, path: str, timeout: float = 60) -> dict:
+    """Runs until ``path`` exists (a job that is alive as long as the test wants)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {"status": "completed"}
