@@ -67,6 +67,16 @@ erp_productos = Table(
     _updated(),
     Index("idx_erp_productos_categoria", "categoria"),
     Index("idx_erp_productos_nombre", "nombre"),
+    # PostgreSQL only (migration 0008), generated, so left out of this table: palabras text[]
+    # (folded words of "codigo nombre", GIN) and codigo_simple (código without separators).
+)
+
+# Every distinct word of the catalog, for the typo-tolerant search: a similar word is found here
+# (pg_trgm), the products through erp_productos.palabras. Filled by a trigger on PostgreSQL;
+# unused on SQLite, where the search runs in Python.
+erp_productos_palabras = Table(
+    "erp_productos_palabras", metadata,
+    Column("palabra", Text, primary_key=True),
 )
 
 erp_almacenes = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Float, and_, cast, exists, func, null, select
@@ -174,22 +175,25 @@ def _num(value: Any) -> float | None:
 
 
 def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | None = None) -> list[dict[str, Any]]:
-    """Productos by id, in the order given, with stock per almacén, totals and last sale."""
+    """Productos by id, in the order given, with stock per almacén, totals and last sale (one query:
+    a search's page is mostly round trips)."""
     if not ids:
         return []
-    rows = {r["id"]: dict(r) for r in conn.execute(select(P).where(P.c.id.in_(ids))).mappings()}
+    last_sale = (select(func.max(V.c.fecha)).select_from(D.join(V, D.c.venta_id == V.c.id))
+                 .where(D.c.producto_id == P.c.id, func.coalesce(V.c.estatus, "N") != "C").scalar_subquery())
+    prods = select(P, last_sale.label("ultima_venta")).where(P.c.id.in_(ids)).subquery("p")
+    query = (select(prods, A.c.nombre.label("almacen"), INV.c.stock_actual.label("s_actual"),
+                    INV.c.stock_minimo.label("s_minimo"), INV.c.punto_reorden.label("s_reorden"),
+                    INV.c.stock_maximo.label("s_maximo"))
+             .select_from(prods.outerjoin(INV, INV.c.producto_id == prods.c.id)
+                          .outerjoin(A, INV.c.almacen_id == A.c.id))
+             .order_by(A.c.nombre))
+    rows: dict[int, dict[str, Any]] = {}
     stock: dict[int, list] = {}
-    for r in conn.execute(
-        select(INV.c.producto_id, A.c.nombre, INV.c.stock_actual, INV.c.stock_minimo,
-               INV.c.punto_reorden, INV.c.stock_maximo)
-        .select_from(INV.join(A, INV.c.almacen_id == A.c.id)).where(INV.c.producto_id.in_(ids))
-        .order_by(A.c.nombre)
-    ):
-        stock.setdefault(r.producto_id, []).append(r)
-    last = dict(conn.execute(
-        select(D.c.producto_id, func.max(V.c.fecha)).select_from(D.join(V, D.c.venta_id == V.c.id))
-        .where(D.c.producto_id.in_(ids), func.coalesce(V.c.estatus, "N") != "C")
-        .group_by(D.c.producto_id)).all())
+    for r in conn.execute(query).mappings():
+        rows.setdefault(r["id"], dict(r))
+        if r["almacen"] is not None:
+            stock.setdefault(r["id"], []).append(r)
     out = []
     for pid in ids:
         row = rows.get(pid)
@@ -200,18 +204,25 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
             **{k: row[k] for k in ("id", "codigo", "nombre", "descripcion", "categoria", "grupo",
                                    "unidad_medida", "activo", "origen", "notas", "erp_id")},
             "precio": _num(row["precio"]), "costo": _num(row["costo"]),
-            "stock_total": sum(float(s.stock_actual) for s in levels),
-            "stock_minimo": sum(float(s.stock_minimo) for s in levels),
-            "punto_reorden": _sum_known(s.punto_reorden for s in levels),
-            "stock_maximo": _sum_known(s.stock_maximo for s in levels),
-            "bajo_minimo": any(s.stock_actual < s.stock_minimo for s in levels),
-            "existencias": {s.nombre: float(s.stock_actual) for s in levels},
-            "ultima_venta": last.get(pid),
+            "stock_total": sum(float(s["s_actual"]) for s in levels),
+            "stock_minimo": sum(float(s["s_minimo"]) for s in levels),
+            "punto_reorden": _sum_known(s["s_reorden"] for s in levels),
+            "stock_maximo": _sum_known(s["s_maximo"] for s in levels),
+            "bajo_minimo": any(s["s_actual"] < s["s_minimo"] for s in levels),
+            "existencias": {s["almacen"]: float(s["s_actual"]) for s in levels},
+            "ultima_venta": _as_datetime(row["ultima_venta"]),
             "last_synced_at": row["last_synced_at"],
             "created_at": row["created_at"], "updated_at": row["updated_at"],
             "relevancia": _num((ranks or {}).get(pid)),
         })
     return out
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A max() over a DateTime column comes back as text on SQLite."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 def _sum_known(values: Iterator[Any]) -> float | None:
