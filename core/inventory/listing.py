@@ -145,12 +145,6 @@ def list_productos(user: User, f: InventoryFilter) -> dict[str, Any]:
     require(user, "inventory:read")
     f = f.validated()
     with db.get_engine().connect() as conn:
-        tiered = _tiered_page(conn, f)
-        if tiered is not None:
-            ids, ranks, total = tiered
-            data = producto_rows(conn, ids, ranks)
-            return {"data": data, "pagination": {"page": f.page, "limit": f.limit, "total": total,
-                                                 "totalPages": math.ceil(total / f.limit) if total else 0}}
         query = _ordered_ids(conn, f)
         total_col = func.count().over().label("total")
         page = conn.execute(query.add_columns(total_col).limit(f.limit)
@@ -162,51 +156,6 @@ def list_productos(user: User, f: InventoryFilter) -> dict[str, Any]:
         data = producto_rows(conn, [r.id for r in page], {r.id: r.rank for r in page})
     return {"data": data, "pagination": {"page": f.page, "limit": f.limit, "total": total,
                                          "totalPages": math.ceil(total / f.limit) if total else 0}}
-
-
-def _tiered_page(conn: Connection, f: InventoryFilter) -> tuple[list[int], dict[int, float], int] | None:
-    """One typed word, by relevance, on PostgreSQL: the page read tier by tier (rows holding the
-    most similar words first, each tier in código order), or None to use the general query.
-
-    Same rows and order as the general query, without ranking every match: a common word (a
-    brand, "para") matches thousands of products, and the first page needs only the best 20.
-    """
-    terms = search.parse(f.search)
-    if (conn.dialect.name != "postgresql" or terms is None or len(terms.words) != 1
-            or f.sort not in (None, "relevancia") or f.descending):
-        return None
-    conds = _conditions(f)
-    if conn.execute(select(P.c.id).where(search.pg_code_prefix(terms), *conds).limit(1)).first():
-        return None  # códigos rank first with their own bonus: the general query orders them
-    tiers = search.pg_tiers(search.pg_candidates(conn, terms)[0])
-    if not tiers:
-        return [], {}, 0
-    everything = [w for _, words in tiers for w in words]
-    total = conn.execute(select(func.count()).select_from(P)
-                         .where(search.pg_holds(everything, "todas"), *conds)).scalar_one()
-    skip, need = (f.page - 1) * f.limit, f.limit
-    ids: list[int] = []
-    ranks: dict[int, float] = {}
-    higher: list[str] = []
-    for j, (score, words) in enumerate(tiers):
-        tier = [search.pg_holds(words, f"tier{j}"), *conds]
-        if higher:
-            tier.append(~search.pg_holds(higher, f"higher{j}"))
-        higher = higher + words
-        if skip:
-            in_tier = conn.execute(select(func.count()).select_from(P).where(*tier)).scalar_one()
-            if in_tier <= skip:
-                skip -= in_tier
-                continue
-        found = conn.execute(select(P.c.id).where(*tier).order_by(P.c.codigo, P.c.id)
-                             .offset(skip).limit(need)).scalars().all()
-        skip = 0
-        ids += found
-        ranks |= {i: score for i in found}
-        need -= len(found)
-        if need == 0:
-            break
-    return ids, ranks, total
 
 
 def iter_all(user: User, f: InventoryFilter, *, chunk: int = 500) -> Iterator[dict[str, Any]]:

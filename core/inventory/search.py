@@ -100,33 +100,18 @@ def _holds(words: list[str], name: str) -> ColumnElement[bool]:
     return palabras.op("&&")(bindparam(name, words, type_=ARRAY(Text)))
 
 
-def pg_code_prefix(t: SearchTerms) -> ColumnElement[bool]:
-    """codigo_simple starts with what was typed: a b-tree range, also with bound parameters."""
-    code: ColumnElement[str] = literal_column("erp_productos.codigo_simple", type_=Text)
-    upper = t.code[:-1] + chr(ord(t.code[-1]) + 1)  # [a-z0-9] only: the next character exists
-    return and_(code >= t.code, code < upper)
-
-
-def pg_tiers(candidates: dict[str, float]) -> list[tuple[float, list[str]]]:
-    """One typed word's similar words grouped by similarity, best first."""
-    tiers: dict[float, list[str]] = {}
-    for word, s in candidates.items():
-        tiers.setdefault(s, []).append(word)
-    return sorted(tiers.items(), reverse=True)
-
-
-def pg_holds(words: list[str], name: str) -> ColumnElement[bool]:
-    """erp_productos.palabras holds one of ``words`` (GIN, exact)."""
-    return _holds(words, name)
-
-
 def pg_match(t: SearchTerms, candidates: list[dict[str, float]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     """WHERE condition and rank over the generated columns and indexes of migration 0008."""
     code: ColumnElement[str] = literal_column("erp_productos.codigo_simple", type_=Text)
-    prefix = pg_code_prefix(t)
+    upper = t.code[:-1] + chr(ord(t.code[-1]) + 1)  # [a-z0-9] only: the next character exists
+    prefix = and_(code >= t.code, code < upper)  # a b-tree range, also with bound parameters
     words_rank: ColumnElement[float] = _float(0.0)  # float8 all along: numeric arithmetic is slower
     for i, cands in enumerate(candidates):
-        whens = [(_holds(words, f"t{i}_{j}"), _float(s)) for j, (s, words) in enumerate(pg_tiers(cands))]
+        tiers: dict[float, list[str]] = {}
+        for word, s in cands.items():
+            tiers.setdefault(s, []).append(word)
+        whens = [(_holds(words, f"t{i}_{j}"), _float(s))
+                 for j, (s, words) in enumerate(sorted(tiers.items(), reverse=True))]
         if whens:
             words_rank = words_rank + case(*whens, else_=_float(0.0))
     if all(candidates):

@@ -394,21 +394,3 @@ def test_new_words_reach_the_word_list(clean_db, engine, users):
         words = set(conn.scalars(text("SELECT palabra FROM erp_productos_palabras")))
     assert {"pal", "1", "zapapico", "forjado", "templado"} <= words
     assert codes(inv.list_productos(users["viewer"], F(search="sapapico templdo"))) == ["PAL-1"]
-
-
-@pytest.mark.postgres_only
-@pytest.mark.parametrize("q", ["tornilo", "pvc", "cedula", "llave", "truper", "tor0101", "1"])
-def test_one_word_pages_read_by_tier_equal_the_general_query(demo_data, engine, users, q):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-    from core.inventory.listing import _ordered_ids
-
-    with engine.connect() as conn:
-        general = [r.id for r in conn.execute(_ordered_ids(conn, F(search=q)))]
-        general_active = [r.id for r in conn.execute(_ordered_ids(conn, F(search=q, activo=True)))]
-    for page in (1, 2, 3):
-        shown = inv.list_productos(users["viewer"], F(search=q, page=page, limit=7))
-        assert [p["id"] for p in shown["data"]] == general[(page - 1) * 7:page * 7], (q, page)
-        assert shown["pagination"]["total"] == len(general)
-    shown = inv.list_productos(users["viewer"], F(search=q, activo=True, limit=100))
-    assert [p["id"] for p in shown["data"]] == general_active[:100]
