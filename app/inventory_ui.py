@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import ui
 from core import inventory
-from core.inventory.listing import MAX_FILTER_CHARS, ORIGENES, SORTS
+from core.inventory.listing import ORIGENES, SORTS
 from core.inventory.search import MAX_SEARCH_CHARS
 from core.users import User
 
@@ -54,7 +54,7 @@ def filters(opts: dict) -> inventory.InventoryFilter:
     descending = c[3].toggle("Descendente", key="inv_desc")
     limit = c[4].selectbox("Por página", [20, 50, 100], key="inv_limite")
     f = inventory.InventoryFilter(
-        search=search or None, categoria=None if categoria == ALL else categoria[:MAX_FILTER_CHARS],
+        search=search or None, categoria=None if categoria == ALL else categoria,
         grupo=None if grupo == ALL else grupo, almacen_id=almacenes.get(almacen), stock_bajo=stock_bajo,
         sin_existencia=sin_existencia, activo=ESTADOS[estado], origen=origenes.get(origen),
         sort=None if sorts[orden] == "relevancia" else sorts[orden], descending=descending, limit=limit)
@@ -62,6 +62,7 @@ def filters(opts: dict) -> inventory.InventoryFilter:
     if st.session_state.get("inv_firma") != signature:
         st.session_state["inv_firma"] = signature
         st.session_state["inv_pagina"] = 1
+        st.session_state.pop("inv_exportar", None)  # a file is prepared for one view, on request
     return inventory.InventoryFilter(**{**asdict(f), "page": int(st.session_state.get("inv_pagina", 1))})
 
 

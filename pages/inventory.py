@@ -46,7 +46,10 @@ labels: dict = st.session_state.setdefault("inv_etiquetas", {})
 labels |= {p["id"]: f"{p['codigo']} · {p['nombre']}" for p in result["data"]}
 if st.session_state.pop("inv_cerrar", False):  # the product shown was deleted
     st.session_state.pop("inv_detalle", None)
-wanted = st.session_state.pop("inv_abrir", None) or st.query_params.get("producto")
+wanted = st.session_state.pop("inv_abrir", None)
+link = st.query_params.get("producto")  # ?producto=CÓDIGO opens it, once: then the list rules
+if wanted is None and link is not None and st.session_state.get("inv_enlace") != link:
+    st.session_state["inv_enlace"] = wanted = link
 if wanted is not None:
     st.session_state["inv_detalle"] = wanted
 options = [p["id"] for p in result["data"]]
