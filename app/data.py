@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from core import analytics, db, setup
+from core import analytics, audit, db, inventory, setup
+from core.inventory import export
 from core.users import User
 
 
@@ -30,3 +33,34 @@ def dashboard(_user: User, role: str, f: analytics.DashboardFilter, version: tup
 @st.cache_data(show_spinner=False, max_entries=16)
 def dashboard_options(_user: User, role: str, version: tuple[int, ...]) -> dict:
     return analytics.filter_options(_user)
+
+
+# ---------------------------------------------------------------- inventory
+
+
+@st.cache_data(show_spinner="Buscando productos…", max_entries=128)
+def inventory_list(_user: User, role: str, f: inventory.InventoryFilter, version: tuple[int, ...]) -> dict:
+    return inventory.list_productos(_user, f)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def inventory_options(_user: User, role: str, version: tuple[int, ...]) -> dict:
+    return inventory.filter_options(_user)
+
+
+@st.cache_data(show_spinner="Cargando el producto…", max_entries=64)
+def inventory_detail(_user: User, role: str, ref: int | str, today: date, version: tuple[int, ...]) -> dict:
+    # today is part of the key: the weekly chart covers the 52 weeks up to it
+    return inventory.producto_detail(_user, ref, today=today)
+
+
+@st.cache_data(show_spinner="Preparando el archivo…", max_entries=8)
+def inventory_export(_user: User, role: str, f: inventory.InventoryFilter, kind: str,
+                     version: tuple[int, ...]) -> bytes:
+    headers, rows = export.table(_user, f)
+    return export.to_xlsx(headers, rows) if kind == "xlsx" else export.to_csv(headers, rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def audit_entries(_user: User, role: str, f: audit.AuditFilter, version: tuple[int, ...]) -> list[dict]:
+    return audit.entries(_user, f)

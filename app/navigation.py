@@ -15,7 +15,9 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "Tablero", ":material/dashboard:", "dashboard:read"),
+    PageSpec("pages/inventory.py", "Inventario", ":material/inventory_2:", "inventory:read"),
     PageSpec("pages/sync.py", "Sincronización", ":material/sync:", "sync:read"),
     PageSpec("pages/upload.py", "Cargar archivos", ":material/upload_file:", "upload:write"),
     PageSpec("pages/admin.py", "Usuarios", ":material/manage_accounts:", "users:admin"),
+    PageSpec("pages/audit.py", "Auditoría", ":material/history:", "audit:read"),
 ]

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "core.admin_cli",
     "core.erp.cli",
     "core.ingest.cli",
+    "core.inventory.cli",
 )
 
 

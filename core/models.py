@@ -61,10 +61,22 @@ erp_productos = Table(
     Column("erp_id", String(40), unique=True),
     Column("last_synced_at", DateTime),
     Column("sync_status", String(20)),
+    # Ours alone (migration 0008): the sync never writes it, so it stays editable on ERP products.
+    Column("notas", Text),
     _created(),
     _updated(),
     Index("idx_erp_productos_categoria", "categoria"),
     Index("idx_erp_productos_nombre", "nombre"),
+    # PostgreSQL only (migration 0008), generated, so left out of this table: palabras text[]
+    # (folded words of "codigo nombre", GIN) and codigo_simple (código without separators).
+)
+
+# Every distinct word of the catalog, for the typo-tolerant search: a similar word is found here
+# (pg_trgm), the products through erp_productos.palabras. Filled by a trigger on PostgreSQL;
+# unused on SQLite, where the search runs in Python.
+erp_productos_palabras = Table(
+    "erp_productos_palabras", metadata,
+    Column("palabra", Text, primary_key=True),
 )
 
 erp_almacenes = Table(
@@ -355,6 +367,26 @@ purchase_settings = Table(
     Column("moq", Quantity, nullable=False, server_default="0"),
     _updated(),
     UniqueConstraint("producto_id", "categoria", name="uq_purchase_settings_scope"),
+)
+
+# Every change a person makes (products now; purchase settings and users later): who, when, what,
+# and the changed fields before and after as JSON. user_email/user_name keep "who" after the account
+# goes, and name the CLI operator, who has no account row.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("user_email", String(255), nullable=False),
+    Column("user_name", String(255)),
+    Column("entity", String(40), nullable=False),  # producto, purchase_settings, user…
+    Column("entity_id", String(80), nullable=False),
+    Column("entity_label", String(255)),  # what a person recognises: the código, an e-mail
+    Column("action", String(20), nullable=False),  # create, update, delete
+    Column("before", Text),  # JSON of the changed fields, NULL on create
+    Column("after", Text),  # JSON, NULL on delete
+    Index("idx_audit_log_created", text("created_at DESC")),
+    Index("idx_audit_log_entity", "entity", "entity_id"),
 )
 
 data_versions = Table(

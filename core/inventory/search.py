@@ -1,0 +1,187 @@
+"""Typo-tolerant search over código and nombre, the same rule on PostgreSQL (SQL) and SQLite (Python).
+
+A row matches when its código without dashes or spaces starts with what was typed (also without
+them), or when every typed word is similar enough (pg_trgm's word similarity >= WORD_THRESHOLD) to
+some word of its "código nombre", accents and case folded. Rank: exact código 2, código prefix 1,
+plus the mean over typed words of the best similarity found.
+
+PostgreSQL (migration 0008): each typed word's similar words come from the catalog's word list
+(erp_productos_palabras, pg_trgm GIN); products are then found by ``palabras && those words``
+(GIN, exact) and ranked by which of them they hold, so no product's text is scored row by row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import (
+    Connection,
+    Float,
+    Text,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import ColumnElement
+
+from core.inventory.errors import Invalid
+
+MAX_SEARCH_CHARS = 100
+MAX_WORDS = 8
+# The word similarity a typed word needs. pg_trgm's default, 0.6, misses one wrong letter in
+# the middle of a long word ("galvanisado" scores 0.6 against "galvanizado", "tornilo" 0.75).
+WORD_THRESHOLD = 0.5
+# Similar words kept per typed word (the best ones): a one- or two-character word ("1", "de")
+# is similar to thousands of the catalog's words, and the search must stay one short query.
+MAX_CANDIDATES = 200
+
+_WORD = re.compile(r"[a-z0-9]+")  # one character class, no nesting: linear time on any input
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Ñandú" -> "nandu")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    text: str  # the folded words, space separated
+    words: tuple[str, ...]
+    code: str  # the same characters as one código without separators
+
+
+def parse(query: str | None) -> SearchTerms | None:
+    """The words of a search, or None when there is nothing to search for."""
+    if not query:
+        return None
+    if len(query) > MAX_SEARCH_CHARS:  # checked before any work on the text
+        raise Invalid(f"La búsqueda admite hasta {MAX_SEARCH_CHARS} caracteres.",
+                      fields={"search": f"Hasta {MAX_SEARCH_CHARS} caracteres."})
+    words = tuple(_WORD.findall(fold(query)))[:MAX_WORDS]
+    if not words:
+        return None
+    return SearchTerms(" ".join(words), words, "".join(words))
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def score(value: float) -> float:
+    """Similarity as both databases rank it: pg_trgm's float4 and Python's float agree to 4 places."""
+    return round(float(value), 4)
+
+
+def pg_candidates(conn: Connection, t: SearchTerms) -> list[dict[str, float]]:
+    """For each typed word, its similar words of the catalog and their similarity."""
+    conn.exec_driver_sql("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                         (str(WORD_THRESHOLD),))
+    parts = [f"(SELECT {i} AS i, palabra, word_similarity(:w{i}, palabra) AS s FROM erp_productos_palabras "
+             f"WHERE :w{i} <% palabra ORDER BY s DESC, palabra LIMIT {MAX_CANDIDATES})" for i in range(len(t.words))]
+    found: list[dict[str, float]] = [{} for _ in t.words]
+    params = {f"w{i}": w for i, w in enumerate(t.words)}
+    for i, palabra, s in conn.execute(text(" UNION ALL ".join(parts)), params):
+        found[i][palabra] = score(s)
+    return found
+
+
+def _holds(words: list[str], name: str) -> ColumnElement[bool]:
+    palabras = literal_column("erp_productos.palabras", type_=ARRAY(Text))
+    return palabras.op("&&")(bindparam(name, words, type_=ARRAY(Text)))
+
+
+def pg_match(t: SearchTerms, candidates: list[dict[str, float]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """WHERE condition and rank over the generated columns and indexes of migration 0008."""
+    code: ColumnElement[str] = literal_column("erp_productos.codigo_simple", type_=Text)
+    upper = t.code[:-1] + chr(ord(t.code[-1]) + 1)  # [a-z0-9] only: the next character exists
+    prefix = and_(code >= t.code, code < upper)  # a b-tree range, also with bound parameters
+    words_rank: ColumnElement[float] = _float(0.0)  # float8 all along: numeric arithmetic is slower
+    for i, cands in enumerate(candidates):
+        tiers: dict[float, list[str]] = {}
+        for word, s in cands.items():
+            tiers.setdefault(s, []).append(word)
+        whens = [(_holds(words, f"t{i}_{j}"), _float(s))
+                 for j, (s, words) in enumerate(sorted(tiers.items(), reverse=True))]
+        if whens:
+            words_rank = words_rank + case(*whens, else_=_float(0.0))
+    if all(candidates):
+        cond = or_(prefix, and_(*[_holds(list(c), f"c{i}") for i, c in enumerate(candidates)]))
+    else:  # a typed word like no word of the catalog: only a código can match
+        cond = prefix
+    rank = (case((code == t.code, _float(2.0)), (prefix, _float(1.0)), else_=_float(0.0))
+            + words_rank / _float(len(t.words)))
+    return cond, rank
+
+
+def _float(value: float) -> ColumnElement[float]:
+    return literal(value, Float)
+
+
+# ---------------------------------------------------------------- SQLite (and the reference)
+
+
+def _trigrams(word: str) -> list[str]:
+    padded = f"  {word} "  # pg_trgm's padding: two blanks before a word, one after
+    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+
+
+@lru_cache(maxsize=65536)
+def word_similarity(typed: str, word: str) -> float:
+    """pg_trgm's word_similarity of one typed word against one word of the text: the best
+    shared / (typed trigrams + extent - shared) over the extents of ``word``'s trigrams
+    (pg_trgm also tries extents across words; one word is enough for a catalog's names)."""
+    wanted = set(_trigrams(typed))
+    target = _trigrams(word)
+    hits = [i for i, t in enumerate(target) if t in wanted]
+    best = 0.0
+    for a, start in enumerate(hits):
+        seen: set[str] = set()
+        for end in hits[a:]:
+            seen.add(target[end])
+            shared = len(seen)
+            best = max(best, shared / (len(wanted) + (end - start + 1) - shared))
+    return best
+
+
+@lru_cache(maxsize=65536)
+def _doc(codigo: str, nombre: str) -> tuple[str, tuple[str, ...]]:
+    return "".join(_WORD.findall(fold(codigo))), tuple(_WORD.findall(fold(f"{codigo} {nombre}")))
+
+
+def ranker(t: SearchTerms) -> Callable[[str | None, str | None], float | None]:
+    """rank(codigo, nombre): the same rule in Python, None when the row does not match."""
+
+    def rank(codigo: str | None, nombre: str | None) -> float | None:
+        code, words = _doc(codigo or "", nombre or "")
+        base = 2.0 if code == t.code else 1.0 if code.startswith(t.code) else 0.0
+        scores = [score(max((word_similarity(q, w) for w in words), default=0.0)) for q in t.words]
+        if base == 0.0 and min(scores) < WORD_THRESHOLD:
+            return None
+        return base + sum(scores) / len(scores)
+
+    return rank
+
+
+def sqlite_match(conn: Connection, t: SearchTerms) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """WHERE condition and rank for SQLite: a Python function registered on this connection."""
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a live sqlite3 connection, checked out for this query
+    raw.create_function("dc_rank", 2, ranker(t), deterministic=True)
+    rank = func.dc_rank(literal_column("erp_productos.codigo"), literal_column("erp_productos.nombre"))
+    return rank.is_not(None), rank
+
+
+def match(conn: Connection, t: SearchTerms) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    if conn.dialect.name == "postgresql":
+        return pg_match(t, pg_candidates(conn, t))
+    return sqlite_match(conn, t)
