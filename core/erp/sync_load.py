@@ -167,14 +167,19 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
     with begin() as conn:
         by_codigo = {r.codigo: (r.id, r.erp_id) for r in conn.execute(
             text("SELECT id, codigo, erp_id FROM erp_productos"))}
+        # Products a person created in the app: a sync never overwrites them, even on the same código.
+        local = set(conn.scalars(text("SELECT codigo FROM erp_productos WHERE origen = 'local'")))
     seen: set[str] = set()
-    duplicated = 0
+    duplicated = kept_local = 0
     for batch in ctx.prefetch(ctx.source.productos):
         rows, link = [], []
         for t in batch:
             erp_id = str(t[0])
             codigo = clean_text(t[1]) or f"ERP-{erp_id}"
             owner = by_codigo.get(codigo)
+            if codigo in local:
+                kept_local += 1
+                continue
             if owner is not None and owner[1] not in (None, erp_id):
                 duplicated += 1  # the key belongs to another ERP article
                 continue
@@ -192,10 +197,13 @@ def load_productos(ctx: LoadContext) -> LoadOutcome:
             bump_version(conn, "catalog")
         ctx.batch_done()
     ctx.counts.failed += duplicated
-    ctx.counts.processed += duplicated
+    ctx.counts.processed += duplicated + kept_local
     if duplicated:
         notes.append(plural(duplicated, "artículo con clave repetida omitido",
                             "artículos con clave repetida omitidos"))
+    if kept_local:
+        notes.append(plural(kept_local, "artículo omitido porque su clave es de un producto local",
+                            "artículos omitidos porque su clave es de un producto local"))
     deactivated = _deactivate_missing(ctx, "erp_productos", seen, "catalog")
     if deactivated:
         notes.append(plural(deactivated, "producto desactivado", "productos desactivados"))

@@ -320,9 +320,6 @@ def test_local_products_survive_a_sync(demo_data, users):
     inv.delete_producto(users["admin"], "LOC-SYNC-1")
 
 
-@pytest.mark.xfail(strict=True, reason="core/erp/sync_load.load_productos links a product without erp_id "
-                   "whose código the ERP also has (origen becomes 'erp' and the ERP overwrites it); "
-                   "local products should be skipped there (owned by the sync's helper)")
 def test_a_local_product_keeps_its_data_when_the_erp_has_its_codigo(demo_data, users):
     from core.erp.sync import run_sync
 

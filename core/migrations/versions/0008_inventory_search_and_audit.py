@@ -1,7 +1,7 @@
 """Inventory search (pg_trgm over a word list) and the general audit_log table
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 17:00:00
 
 The inventory page searches código and nombre ignoring case and accents and tolerating typos.
