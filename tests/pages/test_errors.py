@@ -47,3 +47,11 @@ def test_streamlit_shows_no_error_details():
 
     config.get_config_options(force_reparse=True)
     assert config.get_option("client.showErrorDetails") == "none"
+
+
+def test_built_in_table_export_is_off():
+    """Downloads go through our formula-safe buttons only, never st.dataframe's own CSV or copy."""
+    from streamlit import config
+
+    config.get_config_options(force_reparse=True)
+    assert config.get_option("client.disableDataExport") is True
