@@ -16,6 +16,7 @@ from core.ingest import context
 from core.ingest.clean import to_dates, to_numbers, to_text
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header, normalize
+from core.ingest.limits import col_letter
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
@@ -26,7 +27,8 @@ _FEMININE = {"existencia", "cantidad"}
 CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}
 _MAX_ABS = 1e12
 REQUIRED = {"inventory": ("codigo", "existencia"), "sales": ("codigo", "fecha")}
-_TOTAL_RE = re.compile(r"^\s*(sub\s*-?\s*total|total|gran total|suma|totales)\b", re.IGNORECASE)
+# "sub - total": (?:-\s*)? rather than -?\s* so that two \s* never meet (quadratic on blank runs).
+_TOTAL_RE = re.compile(r"^\s*(sub\s*(?:-\s*)?total|total|gran total|suma|totales)\b", re.IGNORECASE)
 _MAX_CODE = 50
 
 
@@ -67,19 +69,9 @@ def _column_labels(labels: list[str], width: int) -> list[str]:
     out = []
     for i in range(width):
         text = labels[i].strip() if i < len(labels) and labels[i] else ""
-        letter = _col_letter(i)
+        letter = col_letter(i)
         out.append(f"{letter}: {text}" if text else f"{letter}: (sin encabezado)")
     return out
-
-
-def _col_letter(i: int) -> str:
-    """Excel column letter (0 -> A)."""
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def analyze(

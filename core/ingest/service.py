@@ -10,7 +10,6 @@ from typing import Any
 
 from core.config import get_settings
 from core.db import get_engine
-from core.ingest.analyze import analyze
 from core.ingest.errors import IngestError
 from core.ingest.load import (
     OPERATOR,
@@ -22,6 +21,7 @@ from core.ingest.load import (
     undo_upload,
 )
 from core.ingest.preview import Preview
+from core.ingest.sandbox import analyze_isolated
 from core.users import User, get_user, require
 
 log = logging.getLogger(__name__)
@@ -49,17 +49,9 @@ def preview_upload(
     require(user, "upload:write")
     if kind not in (None, "inventory", "sales"):
         raise IngestError("Tipo de archivo inválido: use «inventory» (inventario) o «sales» (ventas).")
-    try:
-        pv = analyze(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
-                     kind=kind, store=store, mapping=mapping)
-    except IngestError:
-        raise
-    except Exception as exc:  # a file shape we did not foresee: say so in Spanish, keep the trace in the log
-        log.exception("could not analyse %s", filename)
-        raise IngestError(
-            f"No se pudo interpretar el archivo ({type(exc).__name__}). Revise que sea un reporte de "
-            "inventario o ventas con una fila de encabezados; si lo es, envíelo a soporte."
-        ) from exc
+    # Read and understood in a child process with memory, CPU and time limits (core.ingest.sandbox).
+    pv = analyze_isolated(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
+                          kind=kind, store=store, mapping=mapping)
     with get_engine().connect() as conn:
         check_catalog(pv, conn)
         previous = already_loaded(conn, pv.sha256)
