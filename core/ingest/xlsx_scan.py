@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 from core.ingest.limits import MAX_CELLS, MAX_COLS, MAX_ROWS, check_grid, col_letter
 
