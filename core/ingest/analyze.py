@@ -139,17 +139,18 @@ def _analyze(
             "No se reconoce el archivo como inventario (clave y existencia) ni como ventas "
             f"(clave, fecha y cantidad o importe). Columnas reconocidas: {found}. Corríjalas arriba, en "
             "«Columnas reconocidas (puede corregirlas)»: elija cuál es la Clave y cuál la Existencia, o la "
-            "Fecha y la Cantidad (en la línea de comandos, indique --kind)."
+            "Fecha y la Cantidad."
         )
+        pv.cli_hints.append("indique el tipo con --kind inventory o --kind sales")
         return pv
     if (kind == "inventory" and "existencia" not in cols and "fecha" in cols
             and "existencia" not in (mapping or {})):
         # Forced to inventory, a sales file would load its units sold as stock.
         pv.problems.append(
             "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
-            "Cambie el tipo a Ventas (línea de comandos: --kind sales), o elija la columna de existencia en "
-            "«Columnas reconocidas»."
+            "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."
         )
+        pv.cli_hints.append("cambie el tipo con --kind sales")
         return pv
     if chosen == "inventory" and "existencia" not in cols and "cantidad" in cols:
         cols["existencia"] = cols.pop("cantidad")
@@ -386,8 +387,9 @@ def _assign_stores(pv: Preview, frame: dict, reasons: np.ndarray, skip: np.ndarr
     if missing[~skip].all() and (~skip).any():
         pv.problems.append(
             "No se encontró la sucursal (ni en una columna, ni en el título, la hoja o el nombre "
-            "del archivo): indíquela en «Sucursal» (en la línea de comandos, con --store NOMBRE) antes de cargar."
+            "del archivo): escríbala en «Sucursal» antes de cargar."
         )
+        pv.cli_hints.append("indique la sucursal con --store NOMBRE")
     else:
         reasons[missing & (reasons == None)] = "Falta la sucursal"  # noqa: E711
 

@@ -224,7 +224,7 @@ def _read_xml2003(data: bytes) -> list[RawSheet]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise IngestError("El libro XML de Excel está dañado y no se puede leer.") from exc
-    sheets = []
+    sheets: list[RawSheet] = []
     budget = CellBudget()
     for ws in root.iter(f"{_SS}Worksheet"):
         name = ws.get(f"{_SS}Name") or "Hoja"
