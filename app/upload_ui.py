@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-
 from streamlit import config as st_config
 
 from app.ui import fecha, fecha_hora, money, number, shows_errors

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -65,17 +64,17 @@ def corners_xlsx() -> bytes:
 
 def row_index_xml() -> bytes:
     """~500 bytes of Excel 2003 XML with <Row ss:Index="3000000">."""
-    return ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Hoja1"><Table>'
-            '<Row><Cell><Data ss:Type="String">Clave</Data></Cell><Cell><Data ss:Type="String">Existencia</Data>'
-            '</Cell></Row><Row ss:Index="3000000"><Cell><Data ss:Type="String">A1</Data></Cell>'
-            '<Cell><Data ss:Type="Number">1</Data></Cell></Row></Table></Worksheet></Workbook>').encode()
+    return (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            b'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Hoja1"><Table>'
+            b'<Row><Cell><Data ss:Type="String">Clave</Data></Cell><Cell><Data ss:Type="String">Existencia</Data>'
+            b'</Cell></Row><Row ss:Index="3000000"><Cell><Data ss:Type="String">A1</Data></Cell>'
+            b'<Cell><Data ss:Type="Number">1</Data></Cell></Row></Table></Worksheet></Workbook>')
 
 
 def colspan_html() -> bytes:
     """HTML saved as .xls with colspan="3000000"."""
-    return ('<html><body><table><tr><th>Clave</th><th>Existencia</th><th colspan="3000000">x</th></tr>'
-            '<tr><td>A1</td><td>1</td></tr></table></body></html>').encode()
+    return (b'<html><body><table><tr><th>Clave</th><th>Existencia</th><th colspan="3000000">x</th></tr>'
+            b'<tr><td>A1</td><td>1</td></tr></table></body></html>')
 
 
 def dashes_csv(dashes: int = 20_000) -> bytes:

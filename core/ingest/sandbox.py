@@ -10,9 +10,13 @@ fork() would copy this multi-threaded process with whatever locks other threads 
 instant (logging, the allocator, connection pools) into the child, which can then deadlock.
 spawn is safe but starts a fresh interpreter and re-imports pandas per upload (about a second).
 The fork server is one clean, single-threaded process started once, with the ingest modules
-already imported; each analysis is a fork of it (milliseconds). multiprocessing re-runs a main
-*script* (``streamlit``, ``pytest``) in each child as ``__mp_main__`` (Python 3.11's fork server
-never preloads it), so what that script imports is preloaded too: the re-run then costs nothing.
+already imported; each analysis is a fork of it (milliseconds).
+
+multiprocessing re-runs the parent's ``__main__`` in every child (as ``__mp_main__``) so that
+functions defined there unpickle. Under Streamlit ``__main__`` is the app script being run
+(Streamlit installs it there): a child would run the app. Our child needs nothing from
+``__main__`` (its target lives in this module), so the preparation data of our children carries
+no main module (see _without_main).
 """
 
 from __future__ import annotations
@@ -21,12 +25,11 @@ import logging
 import multiprocessing
 import resource
 import signal
-import sys
 import threading
 import traceback
-import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing import spawn
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -43,6 +46,7 @@ BASE_SECONDS = 30.0
 SECONDS_PER_MB = 2.0
 _PRELOAD = ["core.ingest.analyze"]
 _lock = threading.Lock()
+_starting = threading.local()
 _context: Any = None
 
 
@@ -66,22 +70,24 @@ def _get_context() -> Any:
     with _lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(_PRELOAD + _main_script_imports())
+            ctx.set_forkserver_preload(_PRELOAD)
+            spawn.get_preparation_data = _without_main(spawn.get_preparation_data)  # type: ignore[assignment]
             _context = ctx
         return _context
 
 
-def _main_script_imports() -> list[str]:
-    """Modules whose names the main script's top level holds (a script main only)."""
-    main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
-        return []
-    names = set()
-    for value in vars(main).values():
-        name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-        if isinstance(name, str) and name not in ("__main__", "builtins") and not name.startswith("_"):
-            names.add(name)
-    return sorted(names)
+def _without_main(original: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """multiprocessing's preparation data, minus the main module for our children only (a thread
+    flag, set while one of them starts: other users of multiprocessing are unaffected)."""
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        if getattr(_starting, "ours", False):
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+        return data
+
+    return preparation_data
 
 
 def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limits | None = None,
@@ -92,12 +98,15 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
     reader, writer = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(writer, data, filename, max_mb, dict(options), limits),
                        name="devcompras-ingest")
+    _starting.ours = True
     try:
         proc.start()
     except BaseException:
         reader.close()
         writer.close()
         raise
+    finally:
+        _starting.ours = False
     try:
         writer.close()
         if not reader.poll(limits.wall_seconds):
