@@ -53,8 +53,11 @@ def raw_xlsx(sheet_data: str, *, extra: dict[str, bytes] | None = None) -> bytes
 
 
 def far_cell_xlsx() -> bytes:
-    """~1.5 KB: the only value sits in XFD1048576 (the issue's 4.9 KB file aborted the process)."""
-    return raw_xlsx('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    """~1.5 KB: a stock list with one stray value in XFD1048576 (the issue's 4.9 KB file aborted
+    the process: calamine asks for the whole grid)."""
+    return raw_xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>Clave</t></is></c><c r="B1" t="inlineStr"><is><t>'
+                    'Existencia</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>A1</t></is></c>'
+                    '<c r="B2"><v>3</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
 
 
 def corners_xlsx() -> bytes:
@@ -78,14 +81,16 @@ def colspan_html() -> bytes:
 
 
 def dashes_csv(dashes: int = 20_000) -> bytes:
-    """A stock CSV whose second line is a cell of dashes (the data-text regex backtracked cubically:
-    4,000 dashes took 55 s)."""
-    return f"Clave,Existencia\n{'-' * dashes},\nA1,3\n".encode()
+    """A stock CSV with a two-row header whose second row holds a run of dashes ending in a letter:
+    the data-text regex backtracked cubically on it (4,000 dashes took 55 s; 20,000, hours)."""
+    return f"Clave,Existencia,,\n,,Sucursal,{'-' * dashes}x\nA1,3,Centro,\n".encode()
 
 
-def zip_bomb(unpacked_mb: int = 200) -> bytes:
-    """An .xlsx carrying one part of `unpacked_mb` MB of zeros, a few hundred KB packed."""
-    return raw_xlsx('<row r="1"><c r="A1"><v>1</v></c></row>', extra={"xl/media/padding.bin": bytes(unpacked_mb * 1024**2)})
+def zip_bomb(unpacked_mb: int = 40) -> bytes:
+    """An .xlsx whose sheet is `unpacked_mb` MB of identical rows packed to ~1/1000: under the old
+    guard's 50 MB threshold, so no ratio was checked and calamine read it all."""
+    row = '<row><c t="inlineStr"><is><t>A</t></is></c></row>'
+    return raw_xlsx(row * (unpacked_mb * 1024**2 // len(row)))
 
 
 def normal_csv() -> bytes:
@@ -126,7 +131,7 @@ def run_cli(path: Path, *, timeout: float = 120.0) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--bomb-mb", type=int, default=200, help="unpacked size of the zip bomb (MB)")
+    parser.add_argument("--bomb-mb", type=int, default=40, help="unpacked size of the zip bomb (MB)")
     parser.add_argument("--dashes", type=int, default=20_000, help="dashes in the CSV cell")
     args = parser.parse_args(argv)
     builders = dict(HOSTILE)

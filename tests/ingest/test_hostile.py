@@ -32,8 +32,8 @@ EXPECTED = {
     "celdas A1 y XFD1048576 (.xlsx)": "tiene datos hasta la columna XFD (16,384 columnas); el máximo es 1,000",
     "ss:Index=3000000 (XML 2003)": "tiene datos hasta la fila 3,000,000; el máximo es 1,048,576",
     "colspan=3000000 (HTML .xls)": "el máximo es 1,000",
-    # Read in linear time, the file is an ordinary stock file without a store.
-    "20,000 guiones (CSV)": "No se encontró la sucursal",
+    # Read in linear time, it is an ordinary stock file: a preview (exit code 0).
+    "20,000 guiones (CSV)": "Vista previa: 1 fila lista para cargar",
     "bomba zip (.xlsx)": "posible bomba zip",
 }
 
@@ -51,8 +51,9 @@ def test_hostile_file_through_the_cli_is_refused(label, clean_db, counts, tmp_pa
     path.write_bytes(build())
     before = counts()
     code, out = run_cli(path)
-    assert code == 1, (code, out)
-    assert out["status"] == "refused" and EXPECTED[label] in out["message"], out
+    preview = label.startswith("20,000 guiones")
+    assert (code, out["status"]) == ((0, "preview") if preview else (1, "refused")), out
+    assert EXPECTED[label] in out["message"], out
     assert counts() == before
 
 
@@ -97,5 +98,6 @@ def test_data_text_rule_is_the_same_language_in_linear_time():
 def test_dash_csv_preview_keeps_its_rows(clean_db, manager, tmp_path):
     from core.ingest.service import preview_upload
 
-    pv = preview_upload(manager, dashes_csv(), "existencias sucursal Centro.csv")
+    pv = preview_upload(manager, dashes_csv(), "existencias.csv")
     assert not pv.problems and pv.rows["codigo"].tolist() == ["A1"]
+    assert (pv.header_first, pv.header_last, pv.store) == (1, 2, "Centro")  # the two-row header

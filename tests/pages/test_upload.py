@@ -224,6 +224,9 @@ def test_hostile_files_get_a_spanish_refusal_on_the_page(engine, clean_db, users
         at.run()
         assert not at.exception, (label, at.exception)
         errors = [e.value for e in at.error]
+        if label.startswith("20,000 guiones"):  # read in linear time: an ordinary preview
+            assert not errors and _metrics(at)["Filas listas"] == "1", errors
+            continue
         assert any(EXPECTED[label] in e for e in errors), (label, errors)
         assert not any("--store" in e or "línea de comandos" in e for e in errors), errors  # a page, not a shell
     assert _lines() == before
