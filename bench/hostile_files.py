@@ -109,23 +109,35 @@ HOSTILE = {
 }
 
 
+# Runs the CLI's entry point in a fresh process and reports, after its JSON line, the peak RSS of
+# the analysis child (the sandbox) and of the CLI process itself. A crash shows as a signal code.
+_WRAPPER = """
+import contextlib, io, json, resource, sys, time
+from core.cli import main
+from core.ingest import sandbox
+if __name__ == "__main__":
+    out = io.StringIO()
+    t = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        code = main(["ingest", sys.argv[1], "--dry-run", "--json"])
+    print(json.dumps({"code": code, "seconds": time.perf_counter() - t, "stdout": out.getvalue(),
+                      "child_mb": sandbox.last_peak_mb(),
+                      "cli_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
 def run_cli(path: Path, *, timeout: float = 120.0) -> dict:
-    """`python -m core ingest PATH --dry-run --json` in a new process: seconds, peak RSS, outcome."""
-    script = ("import json, resource, subprocess, sys, time; t = time.perf_counter(); "
-              "p = subprocess.run([sys.executable, '-m', 'core', 'ingest', sys.argv[1], '--dry-run', '--json'], "
-              "capture_output=True, text=True); s = time.perf_counter() - t; "
-              "print(json.dumps({'code': p.returncode, 'seconds': s, 'stdout': p.stdout, "
-              "'rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
-    # A wrapper process: RUSAGE_CHILDREN then covers the CLI and its analysis child only.
-    proc = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, env=dict(os.environ),
+    """`python -m core ingest PATH --dry-run --json`'s path in a new process: seconds (preview only,
+    without the interpreter's start), peak RSS of the analysis child and of the CLI, outcome."""
+    proc = subprocess.run([sys.executable, "-c", _WRAPPER, str(path)], cwd=ROOT, env=dict(os.environ),
                           capture_output=True, text=True, timeout=timeout)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    lines = out["stdout"].strip().splitlines()
     try:
-        payload = json.loads(lines[-1])
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        payload = json.loads(out["stdout"].strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
-        payload = {"status": "crash", "message": out["stdout"][-300:]}
-    return {"seconds": out["seconds"], "rss_mb": out["rss_mb"], "code": out["code"],
+        return {"seconds": None, "child_mb": None, "cli_mb": None, "code": proc.returncode, "status": "crash",
+                "message": (proc.stdout + proc.stderr)[-300:]}
+    return {"seconds": out["seconds"], "child_mb": out["child_mb"], "cli_mb": out["cli_mb"], "code": out["code"],
             "status": payload.get("status"), "message": payload.get("message", "")}
 
 
@@ -142,22 +154,27 @@ def main(argv: list[str] | None = None) -> None:
         base_path = Path(tmp) / "existencias_normal.csv"
         base_path.write_bytes(normal_csv())
         base = run_cli(base_path)
-        print(f"base (CSV normal de 200 filas): {base['seconds']:.2f} s · {base['rss_mb']:,.0f} MB · "
-              f"código {base['code']} · {base['status']}")
+        print(f"base (CSV normal de 200 filas): {base['seconds']:.2f} s · hijo {base['child_mb']:,.0f} MB · "
+              f"CLI {base['cli_mb']:,.0f} MB · código {base['code']} · {base['status']}")
         figures["baseline"] = {"bytes": base_path.stat().st_size, **{k: v for k, v in base.items() if k != "message"}}
         for label, (name, build) in builders.items():
             path = Path(tmp) / name
             path.write_bytes(build())
             res = run_cli(path)
-            print(f"{label} ({path.stat().st_size:,} bytes): {res['seconds']:.2f} s "
-                  f"({res['seconds'] / base['seconds']:.2f}× la base) · {res['rss_mb']:,.0f} MB · "
-                  f"código {res['code']} · {res['status']}: {res['message'][:140]}")
             figures[label] = {"bytes": path.stat().st_size, **res}
+            if res["seconds"] is None:
+                print(f"{label}: FALLÓ (código {res['code']}): {res['message']}")
+                continue
+            print(f"{label} ({path.stat().st_size:,} bytes): {res['seconds']:.2f} s "
+                  f"({res['seconds'] / base['seconds']:.2f}× la base) · hijo {res['child_mb'] or 0:,.0f} MB · "
+                  f"CLI {res['cli_mb']:,.0f} MB · código {res['code']} · {res['status']}: {res['message'][:120]}")
     ratios = {label: {"seconds_vs_baseline": round(f["seconds"] / base["seconds"], 2),
-                      "rss_vs_baseline": round(f["rss_mb"] / base["rss_mb"], 2)}
-              for label, f in figures.items() if label != "baseline"}
+                      "child_rss_vs_baseline": round((f["child_mb"] or 0) / base["child_mb"], 2)}
+              for label, f in figures.items() if label != "baseline" and f["seconds"] is not None}
     for f in figures.values():
-        f["seconds"], f["rss_mb"] = round(f["seconds"], 3), round(f["rss_mb"], 1)
+        for key in ("seconds", "child_mb", "cli_mb"):
+            if f.get(key) is not None:
+                f[key] = round(f[key], 3 if key == "seconds" else 1)
     print(json.dumps({"bench": "hostile_files", "params": {"bomb_mb": args.bomb_mb, "dashes": args.dashes},
                       "figures": figures, "ratios": ratios}, ensure_ascii=False))
 

@@ -47,6 +47,12 @@ SECONDS_PER_MB = 2.0
 _PRELOAD = ["core.ingest.analyze"]
 _lock = threading.Lock()
 _starting = threading.local()
+_last = threading.local()
+
+
+def last_peak_mb() -> float | None:
+    """Peak resident memory (MB) of this thread's last analysis child, if it answered."""
+    return getattr(_last, "peak_mb", None)
 _context: Any = None
 
 
@@ -112,8 +118,11 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
         if not reader.poll(limits.wall_seconds):
             log.warning("analysis of %s stopped after %.0f s", filename, limits.wall_seconds)
             raise IngestError(_too_slow(limits))
+        _last.peak_mb = None
         try:
-            outcome, payload = reader.recv()
+            outcome, payload, peak_kb = reader.recv()
+            _last.peak_mb = peak_kb / 1024
+            log.info("analysis of %s: %s, peak RSS %.0f MB", filename, outcome, _last.peak_mb)
         except EOFError:
             proc.join(10)
             log.warning("analysis of %s ended with exit code %s", filename, proc.exitcode)
@@ -153,9 +162,9 @@ def _child(writer: Connection, data: bytes, filename: str, max_mb: float, option
         result = ("error", traceback.format_exc())
     del data
     try:
-        writer.send(result)
+        writer.send((*result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
     except MemoryError:
-        writer.send(("memory", None))
+        writer.send(("memory", None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
     writer.close()
 
 
