@@ -186,7 +186,7 @@ class _TableParser(HTMLParser):
     def _check(self, width: int) -> None:
         """The open table's grid, at `width` columns, within the caps and the cells left."""
         rows = len(self._stack[-1])
-        if width > MAX_COLS or rows * width > min(MAX_CELLS, self._budget.left):
+        if width > MAX_COLS or rows > MAX_ROWS or rows * width > min(MAX_CELLS, self._budget.left):
             self._budget.take(self._name(), rows=rows, cols=width)
 
     def _flush(self) -> None:

@@ -62,9 +62,11 @@ def test_the_sandbox_stops_what_the_caps_miss(clean_db, manager):
     refusal, and the next analysis works (the server process was never at risk)."""
     data = xlsx([["Sucursal: Centro"], ["Clave", "Existencia"], *[[f"A{i}", i] for i in range(2000)]])
     with pytest.raises(IngestError, match="tardó más de 0 segundos"):
-        sandbox.analyze_isolated(data, "x.xlsx", max_mb=10, limits=sandbox.Limits(3 * 1024**3, 30, 0.0))
+        sandbox.analyze_isolated(data, "x.xlsx", max_mb=10, limits=sandbox.Limits(1024**3, 30, 0.0))
+    big = ("Sucursal: Centro\nClave,Existencia\n" + "".join(f"A{i},{i}\n" for i in range(400_000))).encode()
+    # No room above what the child starts with (the heap's free space aside): 400,000 rows need more.
     with pytest.raises(IngestError, match="necesitaba más de 0 MB de memoria"):
-        sandbox.analyze_isolated(data, "x.xlsx", max_mb=10, limits=sandbox.Limits(1024**2 // 4, 30, 60.0))
+        sandbox.analyze_isolated(big, "x.csv", max_mb=10, limits=sandbox.Limits(0, 30, 60.0))
     assert len(sandbox.analyze_isolated(data, "x.xlsx", max_mb=10).rows) == 2000
 
 
