@@ -8,15 +8,15 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit import config as st_config
 
-from app.ui import fecha, fecha_hora, money, number
+from app.ui import fecha, fecha_hora, money, number, shows_errors
 from core.export import neutralise_frame, neutralise_rows
-from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS
 from core.ingest.load import undo_upload
 from core.ingest.preview import KIND_LABELS, Preview
 from core.text import plural
-from core.users import PermissionDenied, User
+from core.users import User
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +166,22 @@ def unknown_codes_choice(pv: Preview) -> str:
 
 
 UPLOADER_HELP = ("Excel (.xlsx, .xlsm, .xls) o CSV/TXT exportado por el sistema de la sucursal, hasta {mb} MB "
-                 "(1 MB = 1,000,000 bytes, como muestra el recuadro); el límite que vale es ese, aunque el "
-                 "recuadro diga otro. El recuadro es un componente en inglés: "
-                 "«Drag and drop file here» = arrastre el archivo aquí; «Upload» o «Browse files» = buscarlo.")
+                 "(1 MB = 1,000,000 bytes, como muestra el recuadro). El recuadro es un componente en inglés: "
+                 "«Drag and drop file here» = arrastre el archivo aquí; «Upload» o «Browse files» = buscarlo; "
+                 "«File must be … or smaller» = el archivo pasa del límite.")
+
+
+def apply_upload_limit(max_mb: int) -> None:
+    """Make the server refuse upload bodies above UPLOAD_MAX_MB before holding them in memory.
+
+    Streamlit reads ``server.maxUploadSize`` (binary megabytes) on every upload request and when it
+    draws a file uploader, so setting it here takes effect for the uploads this page asks for; the
+    value in .streamlit/config.toml (UPLOAD_MAX_MB's default) covers requests sent before any
+    session opened this page. A binary megabyte is larger than a decimal one: a file between the
+    two reaches our own check and its Spanish message.
+    """
+    if st_config.get_option("server.maxUploadSize") != max_mb:
+        st_config.set_option("server.maxUploadSize", max_mb)
 
 
 def upload_detail_view(detail: dict[str, Any]) -> None:
@@ -208,13 +221,10 @@ def undo_panel(user: User | None, live: list[dict[str, Any]]) -> None:
         st.rerun()
     if c1.button("Sí, deshacer la carga", type="primary", key="undo_confirm"):
         st.session_state.pop("undo_pending", None)
-        try:
-            st.session_state["undo_message"] = undo_upload(user, int(target))
-        except (IngestError, PermissionDenied) as exc:
-            st.error(getattr(exc, "message", str(exc)))
-        except Exception as exc:  # the transaction rolled back; the log keeps the trace
-            log.exception("undo failed")
-            st.error(f"No se pudo deshacer la carga #{target}; no se cambió nada: {exc}")
-        else:
+        message = None
+        with shows_errors():  # a failed undo rolled back: nothing changed
+            message = undo_upload(user, int(target))
+        if message is not None:
+            st.session_state["undo_message"] = message
             st.session_state.pop("upload_result", None)
             st.rerun()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
-from app.ui import require_page
+from app import ui
 from app.upload_ui import (
     UPLOADER_HELP,
+    apply_upload_limit,
     history_table,
     mapping_editor,
     show_preview,
@@ -21,20 +20,19 @@ from app.upload_ui import (
 )
 from core import jobs
 from core.config import get_settings
-from core.ingest.errors import IngestError
 from core.ingest.load import list_uploads, upload_detail
 from core.ingest.service import preview_upload, start_upload
-from core.users import PermissionDenied
 
-log = logging.getLogger(__name__)
-user = require_page("upload:write")
+user = ui.require_page("upload:write")
 st.title("Cargar inventario o ventas")
 max_mb = get_settings().upload_max_mb
+apply_upload_limit(max_mb)
 st.caption(f"Excel (.xlsx, .xlsm, .xls) o CSV exportado por el sistema de la sucursal; hasta {max_mb:g} MB. "
            "Primero verá una vista previa; nada se guarda hasta confirmar.")
 
 # A new key after each load empties the uploader (the loaded file must not come back as new).
-# The uploader takes more than the limit (.streamlit/config.toml) so that our Spanish message says it.
+# The server refuses bodies above UPLOAD_MAX_MB (apply_upload_limit); between the decimal and
+# the binary megabyte our own Spanish message says so.
 spanish_uploader(max_mb, "XLSX, XLSM, XLS, CSV")
 file = st.file_uploader(f"Archivo de inventario o ventas (hasta {max_mb:g} MB): arrástrelo al recuadro o use "
                         "su botón para buscarlo", help=UPLOADER_HELP.format(mb=f"{max_mb:g}"),
@@ -61,15 +59,9 @@ if upload:
     cached = st.session_state.get("upload_preview")
     pv = cached[1] if cached and cached[0] == wanted else None
     if pv is None:
-        try:
-            with st.spinner("Leyendo y revisando el archivo…"):
-                pv = preview_upload(user, data, name, kind=kind, store=store, mapping=mapping)
+        with ui.shows_errors(), st.spinner("Leyendo y revisando el archivo…"):
+            pv = preview_upload(user, data, name, kind=kind, store=store, mapping=mapping)
             st.session_state["upload_preview"] = (wanted, pv)
-        except (IngestError, PermissionDenied) as exc:
-            st.error(getattr(exc, "message", str(exc)))
-        except Exception as exc:  # never a traceback on the page; the log keeps it
-            log.exception("upload preview failed")
-            st.error(f"No se pudo revisar el archivo: {exc}")
     if pv is not None:
         st.subheader("Vista previa")
         with st.expander("Columnas reconocidas (puede corregirlas)", expanded=bool(pv.problems)):
@@ -78,14 +70,10 @@ if upload:
         unknown = unknown_codes_choice(pv)
         blocked = bool(pv.problems) or pv.already_loaded_id is not None
         if st.button("Confirmar y cargar", type="primary", disabled=blocked, key="upload_confirm"):
-            try:
+            outcome = None
+            with ui.shows_errors():  # a failed load rolled back: nothing was loaded
                 outcome = start_upload(user, pv, data, unknown=unknown)
-            except (IngestError, PermissionDenied) as exc:
-                st.error(getattr(exc, "message", str(exc)))
-            except Exception as exc:  # the transaction rolled back: nothing was loaded
-                log.exception("upload load failed")
-                st.error(f"No se pudo cargar el archivo y no se cambió nada: {exc}")
-            else:
+            if outcome is not None:
                 if isinstance(outcome, str):
                     st.session_state["upload_job"] = outcome
                 else:
@@ -99,6 +87,9 @@ if upload:
 @st.fragment(run_every=1.0)
 def _job_progress() -> None:
     """Progress of a large file loading in the background; the page stays usable."""
+    # Every refresh checks the session like a full run: a user logged out or deactivated meanwhile
+    # stops seeing (and polling) the job.
+    ui.require_page("upload:write")
     job_id = st.session_state.get("upload_job")
     if not job_id:
         return

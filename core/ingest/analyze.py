@@ -16,6 +16,7 @@ from core.ingest import context
 from core.ingest.clean import to_dates, to_numbers, to_text
 from core.ingest.errors import IngestError
 from core.ingest.header import FIELD_LABELS, SYNONYMS, HeaderGuess, find_header, normalize
+from core.ingest.limits import col_letter
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
@@ -26,7 +27,8 @@ _FEMININE = {"existencia", "cantidad"}
 CODE_HEADERS = {normalize(s) for s in SYNONYMS["codigo"]}
 _MAX_ABS = 1e12
 REQUIRED = {"inventory": ("codigo", "existencia"), "sales": ("codigo", "fecha")}
-_TOTAL_RE = re.compile(r"^\s*(sub\s*-?\s*total|total|gran total|suma|totales)\b", re.IGNORECASE)
+# "sub - total": (?:-\s*)? rather than -?\s* so that two \s* never meet (quadratic on blank runs).
+_TOTAL_RE = re.compile(r"^\s*(sub\s*(?:-\s*)?total|total|gran total|suma|totales)\b", re.IGNORECASE)
 _MAX_CODE = 50
 
 
@@ -67,19 +69,9 @@ def _column_labels(labels: list[str], width: int) -> list[str]:
     out = []
     for i in range(width):
         text = labels[i].strip() if i < len(labels) and labels[i] else ""
-        letter = _col_letter(i)
+        letter = col_letter(i)
         out.append(f"{letter}: {text}" if text else f"{letter}: (sin encabezado)")
     return out
-
-
-def _col_letter(i: int) -> str:
-    """Excel column letter (0 -> A)."""
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def analyze(
@@ -147,17 +139,18 @@ def _analyze(
             "No se reconoce el archivo como inventario (clave y existencia) ni como ventas "
             f"(clave, fecha y cantidad o importe). Columnas reconocidas: {found}. Corríjalas arriba, en "
             "«Columnas reconocidas (puede corregirlas)»: elija cuál es la Clave y cuál la Existencia, o la "
-            "Fecha y la Cantidad (en la línea de comandos, indique --kind)."
+            "Fecha y la Cantidad."
         )
+        pv.cli_hints.append("indique el tipo con --kind inventory o --kind sales")
         return pv
     if (kind == "inventory" and "existencia" not in cols and "fecha" in cols
             and "existencia" not in (mapping or {})):
         # Forced to inventory, a sales file would load its units sold as stock.
         pv.problems.append(
             "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
-            "Cambie el tipo a Ventas (línea de comandos: --kind sales), o elija la columna de existencia en "
-            "«Columnas reconocidas»."
+            "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."
         )
+        pv.cli_hints.append("cambie el tipo con --kind sales")
         return pv
     if chosen == "inventory" and "existencia" not in cols and "cantidad" in cols:
         cols["existencia"] = cols.pop("cantidad")
@@ -394,8 +387,9 @@ def _assign_stores(pv: Preview, frame: dict, reasons: np.ndarray, skip: np.ndarr
     if missing[~skip].all() and (~skip).any():
         pv.problems.append(
             "No se encontró la sucursal (ni en una columna, ni en el título, la hoja o el nombre "
-            "del archivo): indíquela en «Sucursal» (en la línea de comandos, con --store NOMBRE) antes de cargar."
+            "del archivo): escríbala en «Sucursal» antes de cargar."
         )
+        pv.cli_hints.append("indique la sucursal con --store NOMBRE")
     else:
         reasons[missing & (reasons == None)] = "Falta la sucursal"  # noqa: E711
 

@@ -45,7 +45,7 @@ def _ingest(args: argparse.Namespace) -> int:
         pv = preview_upload(OPERATOR, data, path.name, kind=args.kind, store=args.store)
         _print_preview(pv)
         if pv.problems:
-            raise IngestError(" ".join(pv.problems))
+            raise IngestError(" ".join(pv.problems), cli_hint="; ".join(pv.cli_hints) or None)
         if args.dry_run:
             if pv.already_loaded_id is not None:
                 message = (f"Este archivo ya se cargó (carga #{pv.already_loaded_id}); cargarlo de nuevo no "
@@ -56,7 +56,7 @@ def _ingest(args: argparse.Namespace) -> int:
             return _finish(args, pv.summary("preview", message), 0)
         result = load_preview(OPERATOR, pv, data, unknown=args.unknown)
     except IngestError as exc:
-        return _finish(args, refused(exc.message), 1)
+        return _finish(args, refused(_with_hint(exc.message, exc.cli_hint)), 1)
     except PermissionDenied as exc:
         return _finish(args, refused(str(exc)), 1)
     payload = pv.summary(result.status, result.message)
@@ -67,6 +67,11 @@ def _ingest(args: argparse.Namespace) -> int:
     payload |= {"upload_id": result.upload_id, "processed": result.processed, "created": result.created,
                 "updated": result.updated, "unchanged": result.unchanged}
     return _finish(args, payload, 0)
+
+
+def _with_hint(message: str, hint: str | None) -> str:
+    """The page's message plus what to do from the command line, when that differs."""
+    return f"{message} En la línea de comandos: {hint}." if hint else message
 
 
 def _finish(args: argparse.Namespace, payload: dict[str, Any], code: int) -> int:
@@ -90,6 +95,8 @@ def _print_preview(pv: Preview) -> None:
     print("Columnas: " + "; ".join(f"{FIELD_LABELS[f]} ← {pv.columns[c]}" for f, c in pv.mapping.items()))
     for text in pv.warnings + pv.problems:
         print(f"Aviso: {text}")
+    if pv.cli_hints:
+        print(f"En la línea de comandos: {'; '.join(pv.cli_hints)}.")
     if not pv.rows.empty:
         print(pv.sample(10).to_string(index=False))
     totals = {k: v for k, v in pv.totals().items() if v is not None}

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.ingest.clean import MONTHS, parse_date
+from core.ingest.limits import MAX_TITLE_CHARS
 
 _STORE_WORDS = r"sucursal|suc|tienda|almac[eé]n|alm|bodega|store|branch"
 _TITLE_STORE = re.compile(rf"^\s*(?:{_STORE_WORDS})\b\.?\s*[:#\-]?\s*(.*)$", re.IGNORECASE)
@@ -39,6 +40,17 @@ _RANGE = re.compile(
 _SINGLE = re.compile(rf"(?:al|corte|fecha:?|a la fecha|as of)\s*:?\s*({_DATE})", re.IGNORECASE)
 
 
+_LONG_BLANK = re.compile(r"\s{9,}")
+
+
+def _clip(text: str) -> str:
+    """A title cell or name as the rules below read it: its first MAX_TITLE_CHARS characters, runs
+    of blanks cut to eight. Several rules have two blank-matching parts in a row (quadratic on a
+    long run) or end in `(.+)$` (rescanning a line per keyword); on bounded text their cost per
+    cell is bounded, so reading titles is linear in the file. No title or store name is longer."""
+    return _LONG_BLANK.sub(lambda m: m.group()[:8], text[:MAX_TITLE_CHARS])
+
+
 def _nice(name: str) -> str | None:
     """Clean a detected store name: trimmed, no trailing punctuation, title case if shouted."""
     name = re.sub(r"[\s_]+", " ", name).strip(" .:-_#")
@@ -50,7 +62,7 @@ def _nice(name: str) -> str | None:
 def store_from_titles(rows: list[list[Any]]) -> str | None:
     """`Sucursal: Centro` in a cell, or `Sucursal:` with the name in the next cell."""
     for row in rows:
-        cells = [c.strip() if isinstance(c, str) else "" for c in row]
+        cells = [_clip(c).strip() if isinstance(c, str) else "" for c in row]
         for i, cell in enumerate(cells):
             m = _TITLE_STORE.match(cell) or _TITLE_STORE_IN.search(cell)
             if not m:
@@ -64,14 +76,14 @@ def store_from_titles(rows: list[list[Any]]) -> str | None:
     # A title like "Ventas Tienda Oriente": the words after the store keyword.
     for row in rows:
         for cell in row:
-            if isinstance(cell, str) and (found := store_from_name(cell.strip() + ".")):
+            if isinstance(cell, str) and (found := store_from_name(_clip(cell).strip() + ".")):
                 return found
     return None
 
 
 def store_from_name(name: str) -> str | None:
     """`VENTAS SUC CENTRO ENE 2025.xlsx` -> Centro; also sheet names like `Sucursal Norte`."""
-    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", name)
+    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", _clip(name))
     stem = re.sub(r"[_\-]+", " ", stem)
     m = _NAME_STORE.search(stem)
     if not m:
@@ -85,6 +97,7 @@ def range_from_titles(rows: list[list[Any]], *, single: bool = True) -> tuple[dt
         for cell in row:
             if not isinstance(cell, str) or not cell.strip():
                 continue
+            cell = _clip(cell)
             m = _RANGE.search(cell)
             if m:
                 a, b = parse_date(m.group(1)), parse_date(m.group(2))

@@ -109,7 +109,8 @@ def check_catalog(pv: Preview, conn: Connection) -> None:
     new = [s for s in ([pv.store] if pv.store else pv.stores) if store_key(s) not in stores]
     if len(new) == 1:
         pv.warnings.append(f"La sucursal «{new[0]}» no existe todavía: al cargar se creará como almacén nuevo. "
-                           "Si ya existe con otro nombre, escríbalo en «Sucursal» (línea de comandos: --store).")
+                           "Si ya existe con otro nombre, escríbalo en «Sucursal».")
+        pv.cli_hints.append("si la sucursal ya existe con otro nombre, indíquelo con --store NOMBRE")
     elif new:
         pv.warnings.append(f"{len(new)} sucursales no existen todavía ({', '.join(new[:5])}): al cargar se "
                            "crearán como almacenes nuevos.")
@@ -198,8 +199,8 @@ def _load(user: User | None, pv: Preview, data: bytes, unknown: str, note: Progr
             rows = rows.loc[~skipped].reset_index(drop=True)
         if rows.empty:
             raise IngestError("No queda ninguna fila para cargar: todas las claves son desconocidas y se omitieron. "
-                              "Para cargarlas, elija crearlas como productos nuevos (línea de comandos: "
-                              "--unknown create).")
+                              "Para cargarlas, elija crearlas como productos nuevos.",
+                              cli_hint="créelas como productos nuevos con --unknown create")
         single = store_map.get(store_key(pv.store)) if pv.store else None
         upload_id = conn.execute(insert(uploads).values(
             filename=pv.filename[:255], sha256=pv.sha256, kind=pv.kind, store=pv.store_label,

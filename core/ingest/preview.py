@@ -47,6 +47,8 @@ class Preview:
     unknown_codes: list[str] = field(default_factory=list)
     new_store: bool = False
     already_loaded_id: int | None = None
+    # What the problems and warnings ask for, in command-line terms (the texts speak of the page).
+    cli_hints: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,17 @@ from typing import Any
 import python_calamine as pc
 
 from core.ingest.errors import IngestError
+from core.ingest.limits import (
+    MAX_CELLS,
+    MAX_COLS,
+    MAX_COLSPAN,
+    MAX_ROWS,
+    CellBudget,
+    check_grid,
+    check_sheet_count,
+)
 from core.ingest.sniff import Sniffed
+from core.ingest.xlsx_scan import scan_workbook
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,8 @@ class RawSheet:
 def read_sheets(data: bytes, sniffed: Sniffed) -> list[RawSheet]:
     """Sheets of a workbook, tables of an HTML page or the one table of a CSV."""
     if sniffed.fmt in ("xlsx", "xls", "ods"):
+        if sniffed.fmt == "xlsx":
+            scan_workbook(data)  # before calamine allocates each sheet's grid
         return _read_calamine(data)
     text = data.decode(sniffed.encoding or "utf-8", errors="replace")
     if text.startswith("\ufeff"):
@@ -66,13 +78,21 @@ def _read_calamine(data: bytes) -> list[RawSheet]:
         raise IngestError(f"El libro de Excel está dañado y no se puede leer ({type(exc).__name__}).") from exc
     visible = [m for m in metas if str(m.typ).endswith("WorkSheet") and str(m.visible).endswith(".Visible")]
     chosen = visible or [m for m in metas if str(m.typ).endswith("WorkSheet")]
+    check_sheet_count(len(chosen))
+    budget = CellBudget()
     sheets = []
     for meta in chosen:
         try:
             sheet = wb.get_sheet_by_name(meta.name)
+            # The grid we build runs from A1 to the sheet's last cell: check it before building it.
+            end = sheet.end
+            if end is not None:
+                budget.take(meta.name, rows=end[0] + 1, cols=end[1] + 1)
             head = sheet.to_python(skip_empty_area=False, nrows=HEAD_ROWS)
         except pc.PasswordError as exc:
             raise IngestError("El libro está protegido con contraseña; quítela en Excel y vuelva a subirlo.") from exc
+        except IngestError:
+            raise
         except Exception as exc:
             raise IngestError(f"No se pudo leer la hoja «{meta.name}» ({type(exc).__name__}).") from exc
         merged = []
@@ -102,19 +122,32 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(text: str) -> RawSheet:
-    """Delimited text; every cell stays a string until cleaning."""
+    """Delimited text; every cell stays a string until cleaning (rows padded later: grid capped)."""
     delim = _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    rows: list[Row] = []
+    width = 0
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+        if len(row) > width:
+            width = len(row)
+            check_grid("CSV", rows=len(rows) + 1, cols=width)
+        rows.append(row)
+    check_grid("CSV", rows=len(rows), cols=width)
     return RawSheet("CSV", rows[:HEAD_ROWS], partial(list, rows))
 
 
 class _TableParser(HTMLParser):
-    """Collect every <table> as rows of cell texts, repeating nothing for colspan."""
+    """Collect every <table> as rows of cell texts, repeating nothing for colspan.
+
+    Each table's grid (its rows, padded later to the widest one) is checked against the caps as
+    it grows, and all tables share one cell budget.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[list[Row]] = []
         self._stack: list[list[Row]] = []
+        self._widths: list[int] = []
+        self._budget = CellBudget()
         self._cell: list[str] | None = None
         self._span = 1
 
@@ -123,14 +156,17 @@ class _TableParser(HTMLParser):
             self._flush()  # old exports often never close <td> or <tr>
         if tag == "table":
             self._stack.append([])
+            self._widths.append(0)
         elif tag == "tr" and self._stack:
             self._stack[-1].append([])
+            self._check(self._widths[-1])
         elif tag in ("td", "th") and self._stack:
             if not self._stack[-1]:
                 self._stack[-1].append([])
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._span = int(span) if span.isdigit() else 1
+            span = (dict(attrs).get("colspan") or "1").strip()
+            # Clamped as browsers do (HTML standard); rowspan is never expanded here.
+            self._span = min(int(span), MAX_COLSPAN) if span.isdigit() and int(span) > 0 else 1
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
@@ -139,12 +175,28 @@ class _TableParser(HTMLParser):
             self._flush()
         elif tag == "table" and self._stack:
             self._flush()
-            self.tables.append(self._stack.pop())
+            table, width = self._stack.pop(), self._widths.pop()
+            self._budget.take(self._name(), rows=len(table), cols=width)
+            self.tables.append(table)
+            check_sheet_count(len(self.tables))
+
+    def _name(self) -> str:
+        return f"Tabla {len(self.tables) + 1}"
+
+    def _check(self, width: int) -> None:
+        """The open table's grid, at `width` columns, within the caps and the cells left."""
+        rows = len(self._stack[-1])
+        if width > MAX_COLS or rows > MAX_ROWS or rows * width > min(MAX_CELLS, self._budget.left):
+            self._budget.take(self._name(), rows=rows, cols=width)
 
     def _flush(self) -> None:
         """Close the open cell, if any, into the current row."""
         if self._cell is not None and self._stack and self._stack[-1]:
-            self._stack[-1][-1].extend([" ".join("".join(self._cell).split())] + [""] * (self._span - 1))
+            row = self._stack[-1][-1]
+            if len(row) + self._span > self._widths[-1]:
+                self._widths[-1] = len(row) + self._span
+                self._check(self._widths[-1])
+            row.extend([" ".join("".join(self._cell).split())] + [""] * (self._span - 1))
         self._cell = None
 
     def handle_data(self, data: str) -> None:
@@ -172,25 +224,52 @@ def _read_xml2003(data: bytes) -> list[RawSheet]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise IngestError("El libro XML de Excel está dañado y no se puede leer.") from exc
-    sheets = []
+    sheets: list[RawSheet] = []
+    budget = CellBudget()
     for ws in root.iter(f"{_SS}Worksheet"):
-        rows: list[Row] = []
-        for row in ws.iter(f"{_SS}Row"):
-            idx = row.get(f"{_SS}Index")
-            while idx and len(rows) < int(idx) - 1:
-                rows.append([])
-            cells: Row = []
-            for cell in row.iter(f"{_SS}Cell"):
-                cidx = cell.get(f"{_SS}Index")
-                while cidx and len(cells) < int(cidx) - 1:
-                    cells.append("")
-                node = cell.find(f"{_SS}Data")
-                cells.append(_xml_value(node))
-            rows.append(cells)
-        sheets.append(RawSheet(ws.get(f"{_SS}Name") or "Hoja", rows[:HEAD_ROWS], partial(list, rows)))
+        name = ws.get(f"{_SS}Name") or "Hoja"
+        check_sheet_count(len(sheets) + 1)
+        rows = _xml_rows(ws, name, budget)
+        sheets.append(RawSheet(name, rows[:HEAD_ROWS], partial(list, rows)))
     if not sheets:
         raise IngestError("El libro XML de Excel no tiene hojas.")
     return sheets
+
+
+def _xml_index(node: ET.Element, after: int, limit: int, sheet: str) -> int:
+    """A row's or cell's ss:Index (1-based), or the next position; checked before padding up to it."""
+    raw = node.get(f"{_SS}Index")
+    if raw is None:
+        return after + 1
+    idx = int(raw) if raw.strip().isdigit() else 0
+    if idx <= after:  # a repeated or backward index: the next position, as before
+        return after + 1
+    if idx > limit:
+        is_row = node.tag == f"{_SS}Row"
+        check_grid(sheet, rows=idx if is_row else 1, cols=1 if is_row else idx)
+    return idx
+
+
+def _xml_rows(ws: ET.Element, sheet: str, budget: CellBudget) -> list[Row]:
+    """A SpreadsheetML sheet's rows, padded by ss:Index only within the caps (checked first)."""
+    rows: list[Row] = []
+    width = 0
+    for row in ws.iter(f"{_SS}Row"):
+        idx = _xml_index(row, len(rows), MAX_ROWS, sheet)
+        cells: Row = []
+        for cell in row.iter(f"{_SS}Cell"):
+            cidx = _xml_index(cell, len(cells), MAX_COLS, sheet)
+            width = max(width, cidx)
+            if idx * width > MAX_CELLS:
+                check_grid(sheet, rows=idx, cols=width)
+            cells.extend([""] * (cidx - 1 - len(cells)))
+            cells.append(_xml_value(cell.find(f"{_SS}Data")))
+        if idx * max(width, 1) > MAX_CELLS:
+            check_grid(sheet, rows=idx, cols=max(width, 1))
+        rows.extend([] for _ in range(idx - 1 - len(rows)))
+        rows.append(cells)
+    budget.take(sheet, rows=len(rows), cols=width)
+    return rows
 
 
 def _xml_value(node: ET.Element | None) -> Any:

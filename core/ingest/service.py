@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from core.config import get_settings
 from core.db import get_engine
-from core.ingest.analyze import analyze
+from core.errors import ReadableError
 from core.ingest.errors import IngestError
 from core.ingest.load import (
     OPERATOR,
@@ -22,12 +23,15 @@ from core.ingest.load import (
     undo_upload,
 )
 from core.ingest.preview import Preview
+from core.ingest.sandbox import analyze_isolated
 from core.users import User, get_user, require
 
 log = logging.getLogger(__name__)
 
 # Files with more data rows than this load as a background job (queue "default").
 JOB_ROWS = 20_000
+# A staged file older than this belongs to a job that died (see _sweep_staging).
+STAGED_MAX_AGE_S = 24 * 3600
 
 __all__ = [
     "JOB_ROWS", "OPERATOR", "IngestError", "LoadResult", "Preview", "confirm_upload", "list_uploads",
@@ -49,17 +53,9 @@ def preview_upload(
     require(user, "upload:write")
     if kind not in (None, "inventory", "sales"):
         raise IngestError("Tipo de archivo inválido: use «inventory» (inventario) o «sales» (ventas).")
-    try:
-        pv = analyze(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
-                     kind=kind, store=store, mapping=mapping)
-    except IngestError:
-        raise
-    except Exception as exc:  # a file shape we did not foresee: say so in Spanish, keep the trace in the log
-        log.exception("could not analyse %s", filename)
-        raise IngestError(
-            f"No se pudo interpretar el archivo ({type(exc).__name__}). Revise que sea un reporte de "
-            "inventario o ventas con una fila de encabezados; si lo es, envíelo a soporte."
-        ) from exc
+    # Read and understood in a child process with memory, CPU and time limits (core.ingest.sandbox).
+    pv = analyze_isolated(data, filename, max_mb=max_mb or get_settings().upload_max_mb,
+                          kind=kind, store=store, mapping=mapping)
     with get_engine().connect() as conn:
         check_catalog(pv, conn)
         previous = already_loaded(conn, pv.sha256)
@@ -83,16 +79,39 @@ def start_upload(user: User | None, pv: Preview, data: bytes, *, unknown: str = 
         return load_preview(user, pv, data, unknown=unknown)
     from core.jobs import enqueue
 
-    staging = Path(get_settings().storage_dir) / "uploads" / "staging"
-    staging.mkdir(parents=True, exist_ok=True)
+    staging = _staging_dir()
+    _sweep_staging(staging)
     path = staging / f"{uuid.uuid4().hex}.bin"
     path.write_bytes(data)
-    return enqueue(
-        process_upload, queue="default", job_kind="upload", user=user,
-        path=str(path), filename=pv.filename, user_email=user.email if user else None,
-        kind=pv.kind, store=pv.store if pv.store_source == "usuario" else None,
-        mapping=dict(pv.mapping), unknown=unknown,
-    )
+    try:
+        return enqueue(
+            process_upload, queue="default", job_kind="upload", user=user,
+            path=str(path), filename=pv.filename, user_email=user.email if user else None,
+            kind=pv.kind, store=pv.store if pv.store_source == "usuario" else None,
+            mapping=dict(pv.mapping), unknown=unknown,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # never queued: nothing will ever read it
+        raise
+
+
+def _staging_dir() -> Path:
+    """Where files wait for their load job (STORAGE_DIR/uploads/staging)."""
+    staging = Path(get_settings().storage_dir) / "uploads" / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    return staging
+
+
+def _sweep_staging(staging: Path) -> None:
+    """Remove staged files older than STAGED_MAX_AGE_S: their job died with its process (a killed
+    worker runs no cleanup), and no job runs that long (core.jobs.JOB_TIMEOUT_S is less)."""
+    cutoff = time.time() - STAGED_MAX_AGE_S
+    for old in staging.glob("*.bin"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:
+            continue
 
 
 def process_upload(
@@ -105,27 +124,40 @@ def process_upload(
     mapping: Mapping[str, int] | None = None,
     unknown: str = "create",
 ) -> dict[str, Any]:
-    """Job body: analyse and load a staged file; the staged copy is removed once settled."""
+    """Job body: analyse and load a staged file; the staged copy is removed however it ends."""
+    staged = Path(path)
+    try:
+        return _process_staged(staged, filename=filename, user_email=user_email, kind=kind, store=store,
+                               mapping=mapping, unknown=unknown)
+    except ReadableError as exc:  # the file, or the user's permission: a retry would not change it
+        return {"status": "failed", "message": exc.message}
+    except Exception:
+        # The load is one transaction (rolled back). It is not retried: the staged copy is gone
+        # and the user uploads the file again; the log keeps the trace, the user a Spanish reason.
+        log.exception("upload job for %s failed", filename)
+        return {"status": "failed", "message": LOAD_FAILED}
+    finally:
+        staged.unlink(missing_ok=True)  # settled, whatever happened
+
+
+LOAD_FAILED = ("No se pudo cargar el archivo por un error inesperado; no se guardó nada. Súbalo de nuevo; si "
+               "se repite, avise a un administrador (el detalle quedó en el registro).")
+
+
+def _process_staged(staged: Path, *, filename: str, user_email: str | None, kind: str | None, store: str | None,
+                    mapping: Mapping[str, int] | None, unknown: str) -> dict[str, Any]:
+    """Analyse and load one staged file, reporting progress on the job's row."""
     from core.db import dialect_name
     from core.jobs import report_progress
 
-    staged = Path(path)
-    try:
-        user = get_user(user_email) if user_email else OPERATOR
-        data = staged.read_bytes()
-        report_progress(0.02, "Leyendo el archivo")
-        pv = preview_upload(user, data, filename, kind=kind, store=store, mapping=mapping)
-        if pv.problems:
-            staged.unlink(missing_ok=True)
-            return pv.summary("refused", pv.problems[0]) | {"status": "failed"}
-        report_progress(0.3, "Escribiendo en la base de datos")
-        # SQLite has one writer: a progress row written beside the load's transaction would wait on it.
-        progress = None if dialect_name() == "sqlite" else (lambda p, m: report_progress(0.3 + 0.7 * p, m))
-        result = load_preview(user, pv, data, unknown=unknown, progress=progress)
-    except IngestError as exc:
-        # A file that cannot load will not load on a retry either: fail without retrying.
-        staged.unlink(missing_ok=True)
-        return {"status": "failed", "message": exc.message}
-    # Other errors propagate (and the staged file stays) so that core.jobs can retry.
-    staged.unlink(missing_ok=True)
+    user = get_user(user_email) if user_email else OPERATOR
+    data = staged.read_bytes()
+    report_progress(0.02, "Leyendo el archivo")
+    pv = preview_upload(user, data, filename, kind=kind, store=store, mapping=mapping)
+    if pv.problems:
+        return pv.summary("refused", pv.problems[0]) | {"status": "failed"}
+    report_progress(0.3, "Escribiendo en la base de datos")
+    # SQLite has one writer: a progress row written beside the load's transaction would wait on it.
+    progress = None if dialect_name() == "sqlite" else (lambda p, m: report_progress(0.3 + 0.7 * p, m))
+    result = load_preview(user, pv, data, unknown=unknown, progress=progress)
     return pv.summary(result.status, result.message) | {"result": result.as_json(), "rows_ok": result.rows_ok}

@@ -9,16 +9,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.ingest.errors import IngestError
+from core.ingest.limits import MAX_RATIO, MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES, RATIO_MIN_BYTES
 
 log = logging.getLogger(__name__)
 
 Format = Literal["xlsx", "xls", "ods", "html", "xml2003", "csv"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# An unpacked workbook this many times larger than its zip, or above the absolute cap, is a bomb.
-MAX_UNPACKED_BYTES = 2 * 1024**3
-MAX_RATIO = 200
-_RATIO_MIN_BYTES = 50 * 1024**2
 
 _NOT_SHEETS = {
     b"\x89PNG": "una imagen PNG",
@@ -74,22 +71,37 @@ def _sniff_zip(data: bytes) -> Sniffed:
         infos = zf.infolist()
     except zipfile.BadZipFile as exc:
         raise IngestError("El archivo de Excel está dañado (el contenedor zip no se puede abrir).") from exc
-    total = sum(i.file_size for i in infos)
-    worst = max(
-        (i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > _RATIO_MIN_BYTES),
-        default=0.0,
-    )
-    if total > MAX_UNPACKED_BYTES or worst > MAX_RATIO:
-        raise IngestError(
-            f"El archivo se expande a {total / 1024**2:,.0f} MB al descomprimirlo; "
-            "se rechazó por seguridad (posible bomba zip)."
-        )
+    _check_bomb(infos)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return Sniffed("xlsx")
     if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype"):
         return Sniffed("ods")
     raise IngestError("El archivo es un .zip pero no contiene un libro de Excel.")
+
+
+def _check_bomb(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip that unpacks to too much, or too many times its size (each entry and in all).
+
+    Ratios are checked from RATIO_MIN_BYTES unpacked (a tiny part may pack very well and harm
+    nothing); the declared sizes are what zipfile and calamine stop at, so they are what counts.
+    """
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise IngestError(f"El archivo de Excel contiene {len(infos):,} partes; un libro normal tiene unas "
+                          "decenas. Se rechazó por seguridad.")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size >= RATIO_MIN_BYTES),
+                default=0.0)
+    if total >= RATIO_MIN_BYTES:
+        worst = max(worst, total / max(packed, 1))
+    if total > MAX_UNPACKED_BYTES or worst > MAX_RATIO:
+        raise IngestError(
+            f"El archivo se expande a {total / 1024**2:,.0f} MB al descomprimirlo"
+            + (f" ({worst:,.0f} veces su tamaño)" if worst > MAX_RATIO else "")
+            + f"; el máximo es {MAX_UNPACKED_BYTES / 1024**2:,.0f} MB y {MAX_RATIO} veces. Se rechazó por "
+            "seguridad (posible bomba zip): ábralo en Excel y guárdelo de nuevo, o exporte solo los datos."
+        )
 
 
 def _sniff_ole(data: bytes) -> Sniffed:

@@ -75,3 +75,16 @@ def test_upload_preview_confirm_and_dashboard_changes(demo_data, live_app, page,
         for row in list_uploads(manager):
             if row["filename"] == path.name and row["status"] == "loaded":
                 undo_upload(manager, row["id"])
+
+
+def test_a_file_over_the_limit_never_reaches_the_server(live_app, page, users, tmp_path):
+    """Issue 11 §5: the uploader (and Streamlit's server) take at most UPLOAD_MAX_MB binary megabytes
+    (10 here); before, they took 200 MB into the session and only then did the page refuse it."""
+    path = tmp_path / "enorme.csv"
+    path.write_bytes(b"a,b\n" * 2_750_000)  # 11 MB: above 10 MiB
+    login_in_browser(page, live_app, users["manager"].email, TEST_PASSWORD)
+    open_page(page, "Cargar archivos", "Cargar inventario o ventas")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("or smaller").first.wait_for()  # the uploader's own refusal, no upload request
+    assert page.get_by_text("El archivo pesa").count() == 0
+    assert page.get_by_role("heading", name="Vista previa").count() == 0

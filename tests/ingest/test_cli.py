@@ -67,12 +67,14 @@ def test_kind_and_store_options(clean_db, tmp_path):
     path.write_bytes(xlsx([["Clave", "Descripción", "Cant"], ["A1", "Uno", 3], ["A2", "Dos", "x"]]))
     code, out, _ = run(str(path), "--dry-run")
     assert (code, out["status"]) == (1, "refused") and out["message"].startswith("No se encontró la sucursal")
-    assert "--store NOMBRE" in out["message"]
+    assert out["message"].endswith("escríbala en «Sucursal» antes de cargar. En la línea de comandos: indique la "
+                                   "sucursal con --store NOMBRE.")
     code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory", "--unknown", "skip")
     # Nothing is in the catalog and unknown codes are skipped: nothing left to load.
     assert (code, out["status"]) == (1, "refused")
     assert out["message"].startswith("No queda ninguna fila para cargar")
-    assert out["message"].endswith("(línea de comandos: --unknown create).")
+    assert out["message"].endswith("elija crearlas como productos nuevos. En la línea de comandos: créelas como "
+                                   "productos nuevos con --unknown create.")
     code, out, _ = run(str(path), "--store", "Matriz", "--kind", "inventory", "--unknown", "create")
     assert (code, out["status"], out["store"], out["rows_ok"], out["totals"]["existencia"]) == (0, "loaded", "Matriz", 1, 3.0)
     assert out["rejected"] == [{"row": 3, "reason": "Existencia no numérica: «x»"}]

@@ -42,7 +42,9 @@ def test_a_new_store_is_announced_before_loading(clean_db, manager):
     pv = preview_upload(manager, xlsx(SALES), "ventas sucursal Sur semana.xlsx")
     assert (pv.store, pv.new_store) == ("Sur", True)
     assert ("La sucursal «Sur» no existe todavía: al cargar se creará como almacén nuevo. Si ya existe con otro "
-            "nombre, escríbalo en «Sucursal» (línea de comandos: --store).") in pv.warnings
+            "nombre, escríbalo en «Sucursal».") in pv.warnings
+    # The page's text names the page's field; the command line gets its flag separately.
+    assert pv.cli_hints == ["si la sucursal ya existe con otro nombre, indíquelo con --store NOMBRE"]
 
 
 def test_sales_file_forced_to_inventory_is_refused(clean_db, manager):
@@ -51,8 +53,8 @@ def test_sales_file_forced_to_inventory_is_refused(clean_db, manager):
     forced = preview_upload(manager, data, "v.xlsx", kind="inventory")
     assert forced.problems == [
         "El archivo no tiene columna de existencia y sí tiene Fecha: parece de ventas, no de inventario. "
-        "Cambie el tipo a Ventas (línea de comandos: --kind sales), o elija la columna de existencia en «Columnas "
-        "reconocidas»."]
+        "Cambie el tipo a Ventas, o elija la columna de existencia en «Columnas reconocidas»."]
+    assert forced.cli_hints == ["cambie el tipo con --kind sales"]
     assert forced.rows.empty
     # The user may still say which column is the stock.
     chosen = preview_upload(manager, data, "v.xlsx", kind="inventory", mapping={"existencia": 3})
@@ -83,8 +85,8 @@ def test_unknown_kind_says_where_to_correct_the_columns(clean_db, manager):
     assert pv.problems == [
         "No se reconoce el archivo como inventario (clave y existencia) ni como ventas (clave, fecha y cantidad o "
         "importe). Columnas reconocidas: Importe, Descripción. Corríjalas arriba, en «Columnas reconocidas (puede "
-        "corregirlas)»: elija cuál es la Clave y cuál la Existencia, o la Fecha y la Cantidad (en la línea de "
-        "comandos, indique --kind)."]
+        "corregirlas)»: elija cuál es la Clave y cuál la Existencia, o la Fecha y la Cantidad."]
+    assert pv.cli_hints == ["indique el tipo con --kind inventory o --kind sales"]
 
 
 def test_size_limit_in_decimal_megabytes_like_the_uploader():

@@ -193,13 +193,12 @@ def test_undo_picker_confirmation_plurals_and_history(engine, clean_db, users):
 
 
 def test_over_size_file_gets_the_spanish_message_and_the_uploader_takes_it(engine, clean_db, users):
-    """QA P2-7: Streamlit's own (English) size check must not stop the file before our message."""
-    config = tomllib.loads((Path(MAIN).parents[1] / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] >= 100
+    """QA P2-7, with issue 11 §5: the server takes UPLOAD_MAX_MB binary megabytes (no more), so a file
+    just over the decimal limit reaches our Spanish message."""
     at = login(users["manager"].email)
     at.switch_page(UPLOAD_PAGE).run()
-    _upload(at, "big", "grande.csv", b"a,b\n" * 2_875_000)
-    assert at.error[0].value == "El archivo pesa 11.5 MB y el límite es 10 MB (UPLOAD_MAX_MB)."
+    _upload(at, "big", "grande.csv", b"a,b\n" * 2_550_000)
+    assert at.error[0].value == "El archivo pesa 10.2 MB y el límite es 10 MB (UPLOAD_MAX_MB)."
 
 
 def test_preview_shows_a_time_only_on_rows_that_have_one(engine, clean_db, users):
@@ -209,3 +208,76 @@ def test_preview_shows_a_time_only_on_rows_that_have_one(engine, clean_db, users
         ["Fecha", "Clave", "Cantidad", "Importe"], ["03/11/2026", "A1", 1, 10], ["04/11/2026 14:30", "A1", 1, 10]]))
     rows = [df for df in at.dataframe if "Fila" in df.value.columns and "Fecha" in df.value.columns][0].value
     assert rows["Fecha"].tolist() == ["03/11/2026", "04/11/2026 14:30"]
+
+
+def test_hostile_files_get_a_spanish_refusal_on_the_page(engine, clean_db, users):
+    """Issue 11 §1 on the page: each hostile file ends in one Spanish message (no traceback, no
+    raw exception text), the session keeps working, nothing is written."""
+    from bench.hostile_files import HOSTILE
+    from tests.ingest.test_hostile import EXPECTED
+
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    before = _lines()
+    for i, (label, (name, build)) in enumerate(HOSTILE.items()):
+        at.session_state["upload_data"] = (f"h{i}", name, build())
+        at.run()
+        assert not at.exception, (label, at.exception)
+        errors = [e.value for e in at.error]
+        if label.startswith("20,000 guiones"):  # read in linear time: an ordinary preview
+            assert not errors and _metrics(at)["Filas listas"] == "1", errors
+            continue
+        assert any(EXPECTED[label] in e for e in errors), (label, errors)
+        assert not any("--store" in e or "línea de comandos" in e for e in errors), errors  # a page, not a shell
+    assert _lines() == before
+    # The same session still previews an ordinary file.
+    at.session_state["upload_data"] = ("ok", "VENTAS SUC CENTRO ENE 2025.xlsx", xlsx(SALES_TEXT_DATES))
+    at.run()
+    assert _metrics(at)["Filas listas"] == "4"
+
+
+def test_missing_store_says_what_to_do_on_the_page(engine, clean_db, users):
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    at.session_state["upload_data"] = ("s1", "existencias.xlsx", xlsx([["Clave", "Existencia"], ["A1", 3]]))
+    at.run()
+    assert [e.value for e in at.error] == [
+        "No se encontró la sucursal (ni en una columna, ni en el título, la hoja o el nombre del archivo): "
+        "escríbala en «Sucursal» antes de cargar."]
+
+
+def test_server_upload_limit_follows_upload_max_mb(engine, clean_db, users, monkeypatch):
+    """Streamlit's server refuses bodies above server.maxUploadSize on every upload request: the page
+    sets it from UPLOAD_MAX_MB (it was 200 MB from config.toml whatever the setting)."""
+    from streamlit import config
+
+    from core.config import get_settings
+
+    monkeypatch.setenv("UPLOAD_MAX_MB", "3")
+    get_settings.cache_clear()
+    try:
+        at = login(users["manager"].email)
+        at.switch_page(UPLOAD_PAGE).run()
+        assert not at.exception, at.exception
+        assert config.get_option("server.maxUploadSize") == 3
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        config.set_option("server.maxUploadSize", get_settings().upload_max_mb)
+    toml = tomllib.loads((Path(MAIN).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert toml["server"]["maxUploadSize"] == get_settings().upload_max_mb
+
+
+def test_unexpected_preview_error_shows_no_exception_text(engine, clean_db, users, monkeypatch):
+    import core.ingest.service as service
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secreto interno /srv/x")
+
+    monkeypatch.setattr(service, "analyze_isolated", boom)
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    at.session_state["upload_data"] = ("e1", "x.xlsx", xlsx([["Clave", "Existencia"], ["A1", 3]]))
+    at.run()
+    errors = [e.value for e in at.error]
+    assert errors and not any("secreto" in e or "RuntimeError" in e for e in errors), errors
