@@ -34,7 +34,7 @@ DANGEROUS_NAMES = frozenset({
 })
 # Everything a reporting query needs; any other function is refused (rule "funcion_no_permitida").
 ALLOWED_FUNCTIONS = frozenset({
-    "COUNT", "SUM", "AVG", "MIN", "MAX", "COALESCE", "IFNULL", "NULLIF", "ROUND", "ABS", "CEIL",
+    "EXISTS", "COUNT", "SUM", "AVG", "MIN", "MAX", "COALESCE", "IFNULL", "NULLIF", "ROUND", "ABS", "CEIL",
     "CEILING", "FLOOR", "CAST", "TRY_CAST", "EXTRACT", "LOWER", "UPPER", "LENGTH", "SUBSTRING",
     "SUBSTR", "TRIM", "LTRIM", "RTRIM", "CONCAT", "GREATEST", "LEAST", "CASE", "IF", "IIF",
     "DATE", "DATE_TRUNC", "TIMESTAMP_TRUNC", "DATETIME_TRUNC", "TIME_TO_STR", "TO_CHAR",
@@ -109,7 +109,7 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
                           f"Sólo se permiten lecturas: la consulta contiene {type(node).__name__.upper()}.", sql)
         if isinstance(node, exp.Select) and node.args.get("locks"):
             raise _refuse("solo_select", "Sólo se permiten lecturas: la consulta bloquea filas (FOR UPDATE).", sql)
-        if isinstance(node, exp.Func):
+        if isinstance(node, exp.Func) and not isinstance(node, exp.Connector | exp.Binary | exp.Unary):
             _check_function(node, sql)
         if isinstance(node, exp.Parameter | exp.Placeholder | exp.SessionParameter) or (
                 isinstance(node, exp.Identifier) and str(node.this)[:1] in {"$", ":", "@", "?"}):

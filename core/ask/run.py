@@ -48,6 +48,8 @@ def plain(value: Any) -> Any:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)  # SQLite's float sums carry noise in the last digits
     if isinstance(value, bytes | memoryview):
         return None
     return value
@@ -63,11 +65,15 @@ def execute(checked: Checked, *, url: str | None = None, explain: bool = True) -
 
 
 @lru_cache(maxsize=8)
-def reader_role(url: str) -> str:
-    """The read-only role of this database (named after it: roles are cluster-wide)."""
+def database_name(url: str) -> str:
+    """The PostgreSQL database's name: migration 0009's roles are named after it (roles are cluster-wide)."""
     with db.get_engine(url).connect() as conn:
-        name = conn.exec_driver_sql("SELECT current_database()").scalar_one()
-    return f"{name}{READER_SUFFIX}"
+        return str(conn.exec_driver_sql("SELECT current_database()").scalar_one())
+
+
+def reader_role(url: str) -> str:
+    """The read-only role of this database."""
+    return database_name(url) + READER_SUFFIX
 
 
 def _quote(identifier: str) -> str:
