@@ -36,11 +36,11 @@ def truth(engine, demo_data_module) -> Truth:
 @pytest.fixture(scope="module")
 def demo_data_module(engine):
     """demo_data once for the module (the function-scoped fixture reloads only when emptied)."""
-    from tests.conftest import DEMO_TEST_SCALE, metadata_tables  # noqa: F401
     from sqlalchemy import func, select
 
     from core.models import erp_ventas
     from core.setup import init_db, seed_demo
+    from tests.conftest import DEMO_TEST_SCALE
 
     with engine.connect() as conn:
         ventas = conn.scalar(select(func.count()).select_from(erp_ventas).where(erp_ventas.c.origen != "EXCEL"))

@@ -10,7 +10,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from core.models import erp_almacenes, erp_clientes, erp_inventario, erp_productos, erp_ventas, erp_ventas_detalle
+from core.models import (
+    erp_almacenes,
+    erp_clientes,
+    erp_inventario,
+    erp_productos,
+    erp_ventas,
+    erp_ventas_detalle,
+)
 
 DAY_NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
@@ -50,7 +57,7 @@ class Stock:
 
 class Truth:
     def __init__(self, engine: Engine) -> None:
-        V, D, P, A, C, I = erp_ventas, erp_ventas_detalle, erp_productos, erp_almacenes, erp_clientes, erp_inventario
+        V, D, P, A, C, INV = erp_ventas, erp_ventas_detalle, erp_productos, erp_almacenes, erp_clientes, erp_inventario
         with engine.connect() as conn:
             clientes = dict(conn.execute(select(C.c.id, C.c.nombre)).all())
             self.productos = [dict(r) for r in conn.execute(select(P)).mappings()]
@@ -58,8 +65,8 @@ class Truth:
             rows = conn.execute(select(D.c.venta_id, V.c.fecha, V.c.tipo, V.c.estatus, V.c.almacen_id, V.c.cliente_id,
                                        V.c.cliente_nombre, D.c.producto_id, D.c.cantidad, D.c.importe)
                                 .select_from(D.join(V, V.c.id == D.c.venta_id))).all()
-            stock = conn.execute(select(I.c.producto_id, I.c.almacen_id, I.c.stock_actual, I.c.stock_minimo,
-                                        I.c.punto_reorden, I.c.stock_maximo)).all()
+            stock = conn.execute(select(INV.c.producto_id, INV.c.almacen_id, INV.c.stock_actual, INV.c.stock_minimo,
+                                        INV.c.punto_reorden, INV.c.stock_maximo)).all()
         by_id = {p["id"]: p for p in self.productos}
         self.lines = []
         for venta_id, fecha, tipo, estatus, almacen_id, cliente_id, cliente_nombre, pid, cantidad, importe in rows:
