@@ -24,6 +24,12 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limit(settings_env) -> None:
+    """Tests ask many questions a minute with the same accounts: the limit is tested on its own."""
+    settings_env(ask_rate_limit_per_minute="0")
+
+
 @pytest.fixture
 def llm(settings_env) -> Iterator[StubLLM]:
     """A local OpenAI-compatible server, configured as the app's LLM for one test."""
