@@ -13,6 +13,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -136,6 +137,19 @@ _ALLOWED_SQLITE_FUNCTIONS = frozenset(f.lower() for f in ALLOWED_FUNCTIONS) | {
 }
 
 
+def _authorizer_for(real_tables: frozenset[str]) -> Callable[..., int]:
+    """Reads of the allow-listed tables, and of names that are no table (a WITH's own rows)."""
+
+    def authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
+        if action == sqlite3.SQLITE_READ:
+            name = (arg1 or "").lower()
+            ok = name in ALLOWED_TABLES or (name not in real_tables and not name.startswith("sqlite_"))
+            return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
+        return _authorizer(action, arg1, arg2, _db, _trigger)
+
+    return authorize
+
+
 def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
     if action == sqlite3.SQLITE_SELECT:
         return sqlite3.SQLITE_OK
@@ -170,7 +184,9 @@ def _run_sqlite(engine: Engine, checked: Checked, timeout: float) -> Result:
 
     try:
         conn.execute("PRAGMA query_only = 1")
-        conn.set_authorizer(_authorizer)
+        real = frozenset(str(n).lower() for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"))
+        conn.set_authorizer(_authorizer_for(real))
         conn.set_progress_handler(progress, 10_000)
         started = time.perf_counter()
         cur = conn.execute(checked.sql)
