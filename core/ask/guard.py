@@ -189,7 +189,6 @@ def _force_limit(tree: exp.Expr, limit: int) -> exp.Expr:
         if isinstance(value, exp.Literal) and value.is_int and int(value.this) <= limit:
             return tree
     elif isinstance(current, exp.Fetch):
-        tree = tree.copy()
         tree.set("limit", None)
     assert isinstance(tree, exp.Query)
-    return tree.limit(limit, copy=True)
+    return tree.limit(limit, copy=False)  # the tree is ours: parsed for this check
