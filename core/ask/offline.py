@@ -245,6 +245,38 @@ def detect_kind(t: str) -> str | None:
     return None
 
 
+# Courtesy and question words that carry no meaning for the query.
+FILLER = frozenset(["puedes", "puede", "podrias", "podria", "decir", "favor", "gracias", "necesito", "quisiera", "quiero", "ensename", "lista", "listado", "reporte", "informe", "cuales", "cual", "quienes", "quien", "donde", "cuando", "como", "hubo", "tuvimos", "tuvo", "hicimos", "llevamos", "van", "fueron", "tenemos", "hay", "son", "estan", "esta", "estuvo", "han", "sido", "seria", "sera", "mas", "menos", "entre", "tiempo", "periodo", "actualmente", "ahora", "mismo", "todavia", "aun", "favor", "porfavor", "hola", "buenos", "buenas", "dias", "tardes", "mostrar", "muestrame", "dime", "dame", "ver", "saber", "conocer", "cuanta", "cuantos", "cuantas", "cuanto", "fue", "dinero", "pesos", "total", "totales", "general", "resumen", "nos", "tengo", "tiene", "tienen", "tenido", "tienen", "vendimos", "vendio", "vendieron", "venden", "vende", "vendido", "vendidos", "vendidas", "vender", "compraron", "compran", "compro", "comprar", "compra", "compras", "pedido", "piden", "producto", "productos", "articulos", "articulo", "cosa", "cosas", "valen", "vale", "cuesta", "cuestan", "importe", "monto", "montos", "nivel", "niveles", "estado", "situacion", "alto", "alta", "altos", "altas", "bajos", "bajas", "bajo", "baja", "numero", "cantidad", "top", "veces", "mucho", "mucha", "muchos", "muchas", "poco", "poca", "pocos", "pocas", "punto", "hubo", "habido", "llevo", "lleva", "tiempo", "mejor", "peor", "primeros", "primeras", "ultimos", "ultimas", "siguientes", "productos"])
+
+
+def _known_words() -> frozenset[str]:
+    """Every word of the phrases detect_kind reacts to (its string constants)."""
+    words: set[str] = set()
+    for const in detect_kind.__code__.co_consts:
+        if isinstance(const, str):
+            words |= {w for w in const.split() if len(w) >= 3}
+    return frozenset(words)
+
+
+def _unknown_words(text: str, vocab: Vocabulary, used: set[str]) -> list[str]:
+    """Words of the question that nothing here accounts for: a sign we would be guessing."""
+    known = KNOWN_WORDS | STOP | VOCABULARY | GROUPABLE | FILLER | set(NUMBER_WORDS) | set(MONTH_ALIASES) | used
+    names = set(vocab.words)
+    for _, _, words in vocab.almacenes:
+        names |= words
+    for _, folded in vocab.categorias + vocab.grupos:
+        names |= set(folded.split())
+    out = []
+    for word in text.split():
+        if len(word) <= 2 or word.isdigit() or word in known or word in names or _CODE.fullmatch(word):
+            continue
+        if word.rstrip("s") in known or word.rstrip("s") in names or any(
+                word.startswith(k) for k in KNOWN_PREFIXES):
+            continue
+        out.append(word)
+    return out
+
+
 def _not_understood(question: str, detail: str = "") -> InvalidQuestion:
     q = normalise(question)
     ranked = difflib.get_close_matches(q, [normalise(e) for e in EXAMPLES], n=3, cutoff=0.0)
@@ -393,6 +425,10 @@ def interpret(question: str, *, conn: Connection, dialect: str, today: date | No
                 raise _not_understood(question, "¿de qué producto? Escriba su clave o parte de su nombre.")
             if parts.kind in {"precio_producto", "ventas_producto"}:
                 raise _not_understood(question, "¿de qué producto? Escriba su clave o parte de su nombre.")
+    used = set((parts.producto_texto or "").lower().split()) if parts.productos else set()
+    unknown = _unknown_words(text, vocab, used)
+    if unknown:
+        raise _not_understood(question, f"no sé qué significa «{' '.join(unknown[:3])}» en esta pregunta.")
     sql = BUILDERS[parts.kind](parts, dialect)
     return Plan(sql=sql, explanation=explain(parts), parts=parts, title=TITLES[parts.kind])
 
@@ -427,5 +463,8 @@ def explain(parts: Parts) -> str:
         text += "."
     return text
 
+
+KNOWN_WORDS = _known_words()
+KNOWN_PREFIXES = tuple(sorted(w for w in KNOWN_WORDS if len(w) >= 4))
 
 __all__ = ["DAY_NAMES", "EXAMPLES", "Plan", "Vocabulary", "interpret", "load_vocabulary"]
