@@ -359,7 +359,7 @@ def interpret(question: str, *, conn: Connection, dialect: str, today: date | No
     follow_up = previous is not None and (
         re.match(r"(?:y|solo|solamente|ahora|pero|tambien|mejor|e) ", text) is not None or kind is None)
     for found in _GROUP_BY.finditer(text):
-        if found.group(1) not in GROUPABLE and found.group(1) not in STOP:
+        if found.group(1) not in GROUPABLE and found.group(1) not in STOP and found.group(1) != "favor":
             raise _not_understood(question, f"no sé agrupar «por {found.group(1)}».")
 
     period = parse_period(text, today)
