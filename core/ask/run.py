@@ -95,6 +95,9 @@ def _run_postgresql(engine: Engine, checked: Checked, timeout: float, explain: b
                     cur.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
                     cur.execute(f"SET LOCAL ROLE {_quote(role)}")
                     cur.execute("SET LOCAL search_path = public")
+                    cur.execute("SELECT current_setting('transaction_read_only'), current_user")
+                    if cur.fetchone() != ("on", role):  # never run it in a writable transaction
+                        raise ExecutionError("No se pudo abrir una lectura de sólo lectura.", rule="solo_lectura")
                     estimated = None
                     if explain:
                         cur.execute("EXPLAIN (FORMAT JSON) " + checked.sql)

@@ -59,3 +59,11 @@ def test_a_read_that_runs_forever_is_cancelled(engine, demo_data, settings_env):
         execute(check(sql, dialect=engine.dialect.name, limit=10))
     assert caught.value.rule == "tiempo_agotado"
     assert "0.5 s" in caught.value.message
+
+
+def test_the_read_runs_read_only_as_the_reader_with_a_timeout(engine, demo_data):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("roles and transaction settings are PostgreSQL's")
+    result = execute(_unchecked("SELECT current_setting('transaction_read_only') AS ro, current_user AS who, "
+                                "current_setting('statement_timeout') AS timeout"), explain=False)
+    assert result.rows == [{"ro": "on", "who": engine.url.database + "_ask_reader", "timeout": "5s"}]
