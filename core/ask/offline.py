@@ -70,6 +70,8 @@ SALES_KINDS = frozenset(k for k in BUILDERS if k.startswith("ventas") or k in {
     "clientes_principales", "clientes_compraron", "comparacion"})
 PRODUCT_KINDS = frozenset({"existencia_producto", "precio_producto", "ventas_producto"})
 STOCK_KINDS = frozenset(BUILDERS) - SALES_KINDS - {"sin_movimiento", "precio_producto", "productos_por_categoria"}
+AMBIGUOUS_PLACE_WORDS = frozenset({"general", "principal", "central", "centro", "norte", "sur", "oriente",
+                                   "poniente", "matriz", "nueva", "nuevo"})
 GENERIC_PLACE_WORDS = {"almacen", "sucursal", "tienda", "bodega", "de", "del", "la", "el", "los", "las"}
 # Words that are not place or product names when they follow "sucursal", "producto", "de"…
 STOP = {
@@ -288,17 +290,25 @@ def _not_understood(question: str, detail: str = "") -> InvalidQuestion:
 
 
 def _find_almacen(t: str, vocab: Vocabulary) -> tuple[int, str] | None | str:
-    """The almacén named (id, name), None, or the unknown name that followed 'sucursal'/'almacén'."""
+    """The almacén named (id, name), None, or the unknown name that followed 'sucursal'/'almacén'.
+
+    A name's own word alone ("zapopan") is enough unless it is a common word ("general",
+    "centro"…): then the whole name must be written ("almacén general").
+    """
     words = set(t.split())
-    for almacen_id, name, distinct in vocab.almacenes:
-        if distinct and distinct <= words:
+    for almacen_id, name, _ in vocab.almacenes:
+        if f" {normalise(name)} " in t:
             return (almacen_id, name)
     for almacen_id, name, distinct in vocab.almacenes:
-        if distinct & words:
+        telling = distinct - AMBIGUOUS_PLACE_WORDS
+        if telling and telling & words:
             return (almacen_id, name)
     for found in _PLACE.finditer(t):
         word = found.group(1)
-        if word not in STOP and word not in VOCABULARY and word not in {"general"}:
+        owners = [(i, n) for i, n, d in vocab.almacenes if word in d]
+        if len(owners) == 1:
+            return owners[0]
+        if word not in STOP and word not in VOCABULARY and not owners:
             return word
     return None
 

@@ -411,3 +411,15 @@ def test_out_of_scope_is_refused_with_suggestions(demo_data, admin, question):
 
 def test_every_builder_is_exercised():
     assert {k for k, _, _ in CASES} | {"existencia_producto", "precio_producto", "ventas_producto"} == set(BUILDERS)
+
+
+def test_common_words_are_not_taken_for_an_almacen(truth, admin):
+    result = _ask(admin, "ventas en general del mes pasado")
+    assert result["context"]["parts"]["almacen"] is None
+    columns, rows, _ = total(LAST_MONTH)(truth)
+    check_rows(result["data"], columns, rows)
+    named = _ask(admin, "stock bajo en la sucursal general")
+    assert named["context"]["parts"]["almacen"][1] == "Almacén General"
+    with pytest.raises(InvalidQuestion) as caught:
+        _ask(admin, "existencias en la sucursal norte")
+    assert caught.value.rule == "almacen_desconocido" and "«norte»" in caught.value.message
