@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.ui import COLORS, fecha_hora
 from core.ask import history as ask_history
+from core.ask.answer import MONEY_COLUMNS
 from core.ask.export import to_csv
 from core.users import User
 
@@ -29,7 +30,9 @@ def answer(i: int, turn: dict[str, Any], *, on_question: Callable[[str], None],
     columns = result["metadata"]["columns"]
     frame = pd.DataFrame(result["data"], columns=columns)
     if result["data"]:
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"ask_tabla_{i}")
+        formats = {c: st.column_config.NumberColumn(format="dollar" if c in MONEY_COLUMNS else "localized")
+                   for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not c.endswith("id")}
+        st.dataframe(frame, hide_index=True, width="stretch", key=f"ask_tabla_{i}", column_config=formats)
         st.download_button("Descargar CSV", to_csv(columns, result["data"]), file_name="consulta.csv",
                            mime="text/csv", key=f"ask_csv_{i}", icon=":material/download:")
     chart = result.get("chart")

@@ -33,7 +33,7 @@ pending = ("question", typed) if typed else st.session_state.pop("ask_pending", 
 if pending:
     kind, text = pending
     previous = next((t["result"]["context"] for t in reversed(chat) if "result" in t), None)
-    turn: dict = {"question": text if kind == "question" else "Consulta SQL editada", "sql": kind == "sql"}
+    turn: dict = {"question": text, "sql": kind == "sql"}
     with ui.shows_errors():
         try:
             turn["result"] = run_sql(user, text) if kind == "sql" else ask(user, text, previous=previous)
@@ -43,7 +43,10 @@ if pending:
 
 for i, turn in enumerate(chat):
     with st.chat_message("user"):
-        st.code(turn["question"], language="sql") if turn.get("sql") else st.markdown(turn["question"])
+        if turn.get("sql"):
+            st.markdown("Consulta SQL editada")
+        else:
+            st.markdown(turn["question"])
     with st.chat_message("assistant"):
         ask_ui.answer(i, turn, on_question=queue_question, on_sql=queue_sql, last=i == len(chat) - 1)
 

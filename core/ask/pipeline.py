@@ -160,7 +160,7 @@ def _offline(question: str, limit: int, previous: dict[str, Any] | None, today: 
     return _contract(question=question, sql=checked.sql, explanation=plan.explanation, result=result,
                      tables=list(checked.tables), source="offline", parts=plan.parts, title=plan.title,
                      messages=_turns(previous, question, checked.sql, plan.explanation),
-                     almacenes=[n for _, n, _ in vocab.almacenes], categorias=[c for c, _ in vocab.categorias])
+                     almacenes=[n for _, n, _ in vocab.almacenes], categorias=sorted(c for c, _ in vocab.categorias))
 
 
 def _with_llm(question: str, limit: int, previous: dict[str, Any] | None, today: date, dialect: str,
