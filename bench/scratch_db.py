@@ -31,6 +31,8 @@ def scratch_database(backend: str) -> Iterator[str]:
         get_engine(PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name).dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for suffix in ("_ask_reader", "_ask_history"):  # migration 0009's roles, named after the database
+                conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from core.errors import ReadableError
 
 COMMAND_MODULES = (
     "core.admin_cli",
+    "core.ask.cli",
     "core.erp.cli",
     "core.ingest.cli",
     "core.inventory.cli",

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
 
+    # AI query (core/ask): limits of the read that runs a question's SQL, and of the LLM call.
+    ask_statement_timeout_s: float = Field(5.0, gt=0, le=300)
+    ask_rate_limit_per_minute: int = Field(10, ge=0)  # per user; 0 = no limit
+    ask_llm_timeout_s: float = Field(30.0, gt=0)
+
     cookie_key: str = "dev-cookie-key-cambiame-en-produccion"
     admin_email: str = "admin@devcompras.mx"
     admin_password: str = "Admin1234!"

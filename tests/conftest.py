@@ -38,6 +38,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         get_engine(_pg_url(name)).dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for suffix in ("_ask_reader", "_ask_history"):  # migration 0009's roles, named after the database
+                conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 

@@ -1,0 +1,194 @@
+"""Layer 3, the guard: a statement is parsed with sqlglot in the target dialect and must be one
+SELECT (or WITH of SELECTs) over the allow-listed tables, with known functions only.
+
+What runs is the statement as sqlglot regenerates it (without comments, LIMIT forced), so the
+database executes exactly what was checked. Each refusal names its rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from core.ask.errors import DangerousSql
+from core.ask.schema import ALLOWED_TABLES
+
+MAX_SQL_CHARS = 5000
+SQLGLOT_DIALECT = {"postgresql": "postgres", "sqlite": "sqlite"}
+
+# Refused by name (or prefix) with their own rule: they read files, sleep, talk to other servers,
+# change settings or load code.
+DANGEROUS_PREFIXES = ("pg_", "lo_", "dblink", "sqlite_", "pragma_", "xp_", "sys_")
+DANGEROUS_NAMES = frozenset({
+    "set_config", "current_setting", "copy", "load_extension", "readfile", "writefile", "edit",
+    "fts3_tokenizer", "query_to_xml", "table_to_xml", "cursor_to_xml", "database_to_xml",
+    "schema_to_xml", "query_to_xml_and_xmlschema", "txid_current", "nextval", "setval",
+    "currval", "lastval", "version", "current_version", "current_user", "session_user", "user",
+    "current_database", "current_schema", "current_schemas", "inet_server_addr",
+    "inet_server_port", "inet_client_addr", "has_table_privilege", "format", "generate_series",
+    "random", "randomblob", "zeroblob", "repeat", "replicate", "lpad", "rpad", "exec", "execute",
+    "sleep", "benchmark", "load_file", "shell", "system", "unistr", "char",
+})
+# Everything a reporting query needs; any other function is refused (rule "funcion_no_permitida").
+ALLOWED_FUNCTIONS = frozenset({
+    "EXISTS", "COUNT", "SUM", "AVG", "MIN", "MAX", "COALESCE", "IFNULL", "NULLIF", "ROUND", "ABS", "CEIL",
+    "CEILING", "FLOOR", "CAST", "TRY_CAST", "EXTRACT", "LOWER", "UPPER", "LENGTH", "SUBSTRING",
+    "SUBSTR", "TRIM", "LTRIM", "RTRIM", "CONCAT", "GREATEST", "LEAST", "CASE", "IF", "IIF",
+    "DATE", "DATE_TRUNC", "TIMESTAMP_TRUNC", "DATETIME_TRUNC", "TIME_TO_STR", "TO_CHAR",
+    "STRFTIME", "CURRENT_DATE", "CURRENT_TIMESTAMP", "NOW", "DATE_ADD", "DATE_SUB", "DATEDIFF",
+    "DATE_DIFF", "TS_OR_DS_TO_TIMESTAMP", "TS_OR_DS_TO_DATE", "STR_TO_TIME", "TIME_STR_TO_TIME",
+    "TO_TIMESTAMP", "DATETIME", "JULIANDAY", "ROW_NUMBER", "RANK", "DENSE_RANK", "LAG", "LEAD",
+    "FIRST_VALUE", "LAST_VALUE", "NTILE", "PERCENT_RANK", "CUME_DIST", "STRING_AGG",
+    "GROUP_CONCAT", "COUNT_IF", "COUNTIF", "STDDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE",
+    "MEDIAN", "PERCENTILE_CONT", "PERCENTILE_DISC", "UNACCENT", "REPLACE", "POSITION",
+    "STR_POSITION", "INSTR", "SIGN", "POWER", "POW", "SQRT", "MOD", "DIV", "SAFE_DIVIDE",
+    "DATE_PART", "DATEPART", "AGE", "INTERVAL", "AVG_IF", "SUM_IF", "ANY_VALUE", "BOOL_OR",
+    "BOOL_AND", "LOGICAL_OR", "LOGICAL_AND", "ARRAY_AGG", "TO_DATE", "MAKE_DATE", "DATE_FROM_PARTS",
+    "TIME_STR_TO_DATE", "DATE_STR_TO_DATE", "UNIX_TO_TIME", "TIME_TO_UNIX", "STR_TO_DATE",
+    "CONCAT_WS", "LEFT", "RIGHT", "INITCAP", "TRUNC", "TRUNCATE", "LN", "LOG", "EXP", "TIMESTAMP",
+    "CURRENT_TIME", "LOCALTIMESTAMP", "DAY", "MONTH", "YEAR", "WEEK", "QUARTER", "DAYOFWEEK",
+    "DAY_OF_WEEK", "DAYOFMONTH", "DAY_OF_MONTH", "DAYOFYEAR", "DAY_OF_YEAR", "WEEKOFYEAR",
+    "WEEK_OF_YEAR", "LIKE", "ILIKE", "TS_OR_DS_ADD", "TIME_TO_TIME_STR",
+    "TIME_STR_TO_UNIX", "ANONYMOUS_AGG_FUNC", "FILTER", "ORDERED", "WINDOW",
+    "SPLIT_PART", "DIV0", "FLOAT_DIV", "NULLIFZERO", "NVL", "NVL2", "TOTAL",
+})
+# Statement kinds that never belong in a read, wherever they appear in the tree.
+FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = tuple(
+    getattr(exp, name) for name in (
+        "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "TruncateTable", "Copy",
+        "Command", "Set", "Transaction", "Commit", "Rollback", "Use", "Pragma", "Attach", "Detach",
+        "Grant", "Revoke", "Into", "Lock", "LoadData", "Analyze", "Describe", "Show", "Cache",
+        "Uncache", "Refresh", "Summarize", "Kill", "Comprehension", "Install", "Execute",
+    ) if hasattr(exp, name)
+)
+SQL_SCHEMAS = {"postgresql": {"public"}, "sqlite": {"main"}}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A statement the guard accepted: the text to run (LIMIT forced) and the tables it reads."""
+
+    sql: str
+    tables: tuple[str, ...]
+    limit: int
+
+
+def _refuse(rule: str, message: str, sql: str) -> DangerousSql:
+    return DangerousSql(message, rule=rule, sql=sql)
+
+
+def check(sql: str, *, dialect: str, limit: int) -> Checked:
+    """Accept ``sql`` as one safe read for ``dialect`` ('postgresql' or 'sqlite') or raise DangerousSql."""
+    if dialect not in SQLGLOT_DIALECT:
+        raise ValueError(f"unsupported dialect {dialect!r}")
+    text = (sql or "").strip()
+    if not text:
+        raise _refuse("vacia", "La consulta SQL está vacía.", sql)
+    if len(text) > MAX_SQL_CHARS:
+        raise _refuse("longitud", f"La consulta SQL pasa de {MAX_SQL_CHARS:,} caracteres.", sql)
+    if "\x00" in text:
+        raise _refuse("sintaxis", "La consulta SQL contiene caracteres no válidos.", sql)
+    try:
+        statements = [s for s in sqlglot.parse(text, read=SQLGLOT_DIALECT[dialect]) if s is not None]
+    except (ParseError, TokenError) as exc:
+        raise _refuse("sintaxis", f"La consulta SQL no es válida: {_first_line(exc)}", sql) from exc
+    if len(statements) != 1:
+        raise _refuse("una_sentencia",
+                      f"Sólo se permite una sentencia; se encontraron {len(statements)}.", sql)
+    tree = statements[0]
+    while isinstance(tree, exp.Subquery):
+        tree = tree.this
+    if not isinstance(tree, exp.Query) or not isinstance(tree, exp.Select | exp.SetOperation):
+        raise _refuse("solo_select", "Sólo se permiten consultas SELECT (o WITH … SELECT).", sql)
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN_NODES):
+            raise _refuse("solo_select",
+                          f"Sólo se permiten lecturas: la consulta contiene {type(node).__name__.upper()}.", sql)
+        if isinstance(node, exp.Select) and node.args.get("locks"):
+            raise _refuse("solo_select", "Sólo se permiten lecturas: la consulta bloquea filas (FOR UPDATE).", sql)
+        if isinstance(node, exp.Func) and not isinstance(node, exp.Connector | exp.Binary | exp.Unary):
+            _check_function(node, sql)
+        if isinstance(node, exp.Parameter | exp.Placeholder | exp.SessionParameter) or (
+                isinstance(node, exp.Identifier) and str(node.this)[:1] in {"$", ":", "@", "?"}):
+            raise _refuse("sintaxis", "La consulta no puede llevar parámetros ni variables.", sql)
+    tables = _check_tables(tree, dialect, sql)
+    limited = _force_limit(tree, limit)
+    out = limited.sql(dialect=SQLGLOT_DIALECT[dialect], comments=False)
+    return Checked(sql=out, tables=tuple(sorted(tables)), limit=limit)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.name)
+    return node.sql_name()
+
+
+def _check_function(node: exp.Func, sql: str) -> None:
+    name = _function_name(node)
+    low = name.lower()
+    if low in DANGEROUS_NAMES or low.startswith(DANGEROUS_PREFIXES):
+        raise _refuse("funcion_peligrosa", f"La función {low}() no está permitida.", sql)
+    if name.upper() not in ALLOWED_FUNCTIONS and not isinstance(
+            node, exp.AggFunc | exp.Cast | exp.Case | exp.If | exp.Extract | exp.Coalesce):
+        raise _refuse("funcion_no_permitida",
+                      f"La función {low}() no está entre las permitidas para consultas.", sql)
+
+
+def _cte_names_in_scope(node: exp.Expr) -> set[str]:
+    """Names of the CTEs visible from ``node``: those of every enclosing WITH."""
+    names: set[str] = set()
+    parent = node.parent
+    while parent is not None:
+        with_ = parent.args.get("with_") or parent.args.get("with")
+        if isinstance(with_, exp.With):
+            names |= {cte.alias_or_name.lower() for cte in with_.expressions}
+        parent = parent.parent
+    return names
+
+
+def _check_tables(tree: exp.Expr, dialect: str, sql: str) -> set[str]:
+    used: set[str] = set()
+    for cte in tree.find_all(exp.CTE):
+        alias = cte.alias_or_name.lower()
+        if alias in ALLOWED_TABLES or alias.startswith(("pg_", "sqlite_")) or alias in {
+                "users", "query_history", "sync_jobs", "uploads", "information_schema"}:
+            raise _refuse("tablas_permitidas",
+                          f"Una subconsulta WITH no puede llamarse como una tabla ({alias}).", sql)
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            raise _refuse("tablas_permitidas",
+                          "Sólo se puede leer de tablas permitidas, no de funciones.", sql)
+        name = table.name.lower()
+        schema = table.db.lower() if table.db else ""
+        if table.catalog or (schema and schema not in SQL_SCHEMAS[dialect]):
+            raise _refuse("tablas_permitidas",
+                          f"La tabla {table.sql()} no está permitida; use sólo: {', '.join(sorted(ALLOWED_TABLES))}.", sql)
+        if not schema and name in _cte_names_in_scope(table):
+            continue
+        if name not in ALLOWED_TABLES:
+            raise _refuse("tablas_permitidas",
+                          f"La tabla {name} no está permitida; use sólo: {', '.join(sorted(ALLOWED_TABLES))}.", sql)
+        used.add(name)
+    if not used and not list(tree.find_all(exp.Table)):
+        pass  # a SELECT of constants is harmless
+    return used
+
+
+def _force_limit(tree: exp.Expr, limit: int) -> exp.Expr:
+    """The statement with LIMIT min(its own, ``limit``); an OFFSET is kept."""
+    current = tree.args.get("limit")
+    if isinstance(current, exp.Limit):
+        value = current.expression
+        if isinstance(value, exp.Literal) and value.is_int and int(value.this) <= limit:
+            return tree
+    elif isinstance(current, exp.Fetch):
+        tree.set("limit", None)
+    assert isinstance(tree, exp.Query)
+    return tree.limit(limit, copy=False)  # the tree is ours: parsed for this check
