@@ -26,11 +26,8 @@ class AskError(ReadableError):
         self.suggestions = suggestions or []
         self.sql = sql
 
-    def as_json(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "rule": self.rule, "message": self.message}
-        if self.suggestions:
-            error["suggestions"] = self.suggestions
-        return {"error": error}
+    def details(self) -> dict[str, Any]:
+        return {"rule": self.rule, **({"suggestions": self.suggestions} if self.suggestions else {})}
 
 
 class InvalidQuestion(AskError):

@@ -8,17 +8,12 @@ from core.errors import ReadableError
 class InventoryError(ReadableError):
     """A refused inventory request; ``code`` is the seed endpoint's status for the same case."""
 
-    code = 400
-
     def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}  # field -> Spanish message, shown next to the form field
 
-    def as_json(self) -> dict:
-        payload: dict = {"code": self.code, "message": self.message}
-        if self.fields:
-            payload["fields"] = self.fields
-        return {"error": payload}
+    def details(self) -> dict:
+        return {"fields": self.fields} if self.fields else {}
 
 
 class NotFound(InventoryError):
