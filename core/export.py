@@ -17,15 +17,13 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _is_plain_number(text: str) -> bool:
-    """'-12.50', '+3', '-$1,234.50': a signed amount a spreadsheet reads as a number, not a formula."""
-    digits = text[1:].removeprefix("$").replace(",", "")
-    return digits.replace(".", "", 1).isdigit()
-
-
 def neutralise_formula(value: Any) -> Any:
-    """``value`` with a leading apostrophe when it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_plain_number(value):
+    """``value`` with a leading apostrophe when it is text a spreadsheet would run as a formula.
+
+    Every text with such a start, even one that looks like a signed amount ("=1" is a formula that
+    looks like one): numbers themselves are not text and pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -7,13 +7,7 @@ import csv
 import io
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from core.export import neutralise_formula as neutralise
 
 
 def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:

@@ -10,19 +10,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.export import neutralise_formula as neutralise
 from core.inventory.listing import ORIGENES, InventoryFilter, filter_options, iter_all
 from core.users import User, require
 
-# A cell starting with one of these is a formula (or starts one) in Excel and LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_TITLE = "Inventario"
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _yes_no(value: bool) -> str:

