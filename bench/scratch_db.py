@@ -26,13 +26,11 @@ def scratch_database(backend: str) -> Iterator[str]:
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
     finally:
-        from core.db import get_engine
+        from core.db import drop_database, get_engine
 
         get_engine(PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name).dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for suffix in ("_ask_reader", "_ask_history"):  # migration 0009's roles, named after the database
-                conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
+            drop_database(conn, name)
 
 
 @contextmanager

@@ -99,6 +99,20 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
     _alembic(url, "downgrade", revision)
 
 
+# Cluster-wide roles the migrations create for one database (named after it): migration 0009's.
+DATABASE_ROLE_SUFFIXES = ("_ask_reader", "_ask_history")
+
+
+def drop_database(admin_conn: Any, name: str) -> None:
+    """Drop a PostgreSQL database and the roles its migrations created (tests, benches).
+
+    ``admin_conn`` is an autocommit psycopg connection to another database of the cluster.
+    """
+    admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for suffix in DATABASE_ROLE_SUFFIXES:
+        admin_conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
+
+
 # ---------------------------------------------------------------- upsert
 
 

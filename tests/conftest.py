@@ -33,13 +33,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         yield _pg_url(name)
-        from core.db import get_engine
+        from core.db import drop_database, get_engine
 
         get_engine(_pg_url(name)).dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for suffix in ("_ask_reader", "_ask_history"):  # migration 0009's roles, named after the database
-                conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
+            drop_database(conn, name)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 

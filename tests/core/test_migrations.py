@@ -21,9 +21,7 @@ def scratch_url(tmp_path):
     yield _pg_url(name)
     db.get_engine(_pg_url(name)).dispose()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        for suffix in ("_ask_reader", "_ask_history"):  # migration 0009's roles
-            conn.execute(f'DROP ROLE IF EXISTS "{name}{suffix}"')
+        db.drop_database(conn, name)
 
 
 def test_upgrade_downgrade_upgrade(scratch_url):

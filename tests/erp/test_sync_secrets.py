@@ -40,7 +40,8 @@ def special_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     name = f"dc_pw_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{PASSWORD}'")
+        # CREATEROLE: the migrations create the AI query's roles, as the README asks of the app's user.
+        conn.execute(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD '{PASSWORD}'")
         conn.execute(f'CREATE DATABASE "{name}" OWNER {name}')
     url = f"postgresql+psycopg://{name}:{quote(PASSWORD, safe='')}@127.0.0.1:5432/{name}"
     monkeypatch.setenv("DATABASE_URL", url)
@@ -53,7 +54,7 @@ def special_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.undo()
         get_settings.cache_clear()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.drop_database(conn, name)
             conn.execute(f"DROP ROLE IF EXISTS {name}")
 
 

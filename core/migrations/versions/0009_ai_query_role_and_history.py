@@ -45,8 +45,14 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = hist) THEN
         EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', hist);
     END IF;
-    EXECUTE format('GRANT %I TO %I', reader, current_user);
-    EXECUTE format('GRANT %I TO %I', hist, current_user);
+    -- A DBA may have created both roles and granted them to the app's user beforehand (a user
+    -- without CREATEROLE): granting again would need rights it does not have.
+    IF NOT pg_has_role(current_user, reader, 'MEMBER') THEN
+        EXECUTE format('GRANT %I TO %I', reader, current_user);
+    END IF;
+    IF NOT pg_has_role(current_user, hist, 'MEMBER') THEN
+        EXECUTE format('GRANT %I TO %I', hist, current_user);
+    END IF;
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', reader);
     EXECUTE format('GRANT SELECT ON {tables} TO %I', reader);
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', hist);
