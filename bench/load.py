@@ -154,7 +154,7 @@ async def _other_view(page, tally: Tally) -> None:
             "() => { const h = document.querySelector('h1'); return h && !h.innerText.includes('Tablero'); }",
             timeout=PAGE_WAIT_MS)
     else:
-        await page.get_by_role("button", name="Semana").click()
+        await page.get_by_text("Semana", exact=True).first.click()
         await page.get_by_text("Incompleta en el periodo").or_(page.get_by_text("Completa")).first.wait_for(
             timeout=PAGE_WAIT_MS)
     await page.wait_for_selector(IDLE, timeout=PAGE_WAIT_MS)
