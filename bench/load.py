@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -119,10 +120,15 @@ async def _login(page, email: str, password: str, tally: Tally, user: int) -> No
     await page.click(LOGIN_BUTTON)
     try:
         await page.wait_for_selector(METRIC, timeout=LOGIN_WAIT_MS)
-    except Exception:  # noqa: BLE001 - Playwright's timeout: the click was lost
+    except Exception:  # noqa: BLE001 - Playwright's timeout: no dashboard within 30 s
         tally.lost_logins += 1
-        tally.notes.append(f"user {user}: no dashboard within 30 s of one click on Entrar")
-        await page.click(LOGIN_BUTTON)  # a person would click again
+        still_form = await page.locator(LOGIN_BUTTON).count() > 0
+        tally.notes.append(f"user {user}: no dashboard within 30 s of one click on Entrar "
+                           f"({'the login form still there' if still_form else 'the form gone, no dashboard yet'})")
+        if SHOTS:
+            await page.screenshot(path=f"{SHOTS}/login-user{user}-{time.time():.0f}.png")
+        if still_form:
+            await page.click(LOGIN_BUTTON)  # a person would click again
         await page.wait_for_selector(METRIC, timeout=PAGE_WAIT_MS)
     tally.page_s.append(time.perf_counter() - t0)
     tally.views += 1
@@ -242,7 +248,16 @@ def _load_avg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
+def _exit_on_sigterm() -> None:
+    """`kill` ends the bench through its `finally` blocks: server stopped, scratch database dropped."""
+    def stop(signum, frame):
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=10)
