@@ -110,10 +110,9 @@ def _login_page() -> None:
     signup = get_settings().allow_self_registration
     tabs = st.tabs(["Entrar", "Crear cuenta"]) if signup else [st.container()]
     with tabs[0], st.form("login", clear_on_submit=False):
-        st.text_input("Correo electrónico", key="login_email",
-                              max_chars=core_users.MAX_EMAIL_CHARS)
+        st.text_input("Correo electrónico", key="login_email", max_chars=core_users.MAX_EMAIL_CHARS)
         st.text_input("Contraseña", type="password", key="login_password",
-                                 max_chars=core_users.MAX_PASSWORD_BYTES)
+                      max_chars=core_users.MAX_PASSWORD_BYTES)
         if message := st.session_state.pop("login_error", None):
             st.error(message)
         # A callback: it runs before the next run's script, which a rerun cannot interrupt, so
