@@ -8,49 +8,65 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from app import ui
 from core import sessions
 from core import users as core_users
 from core.config import get_settings
+from core.errors import ReadableError
 
 log = logging.getLogger(__name__)
 COOKIE_NAME = "devcompras_sesion"
-SESSION_KEYS = ("authentication_status", "username", "name", "roles", "session_version")
+SESSION_KEYS = ("authentication_status", "username", "name", "roles", "session_version", "session_token",
+                "session_expires")
+EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _write_cookie(value: str, expires: datetime) -> None:
-    """Set the session cookie (an empty one already expired deletes it) from a script in the page.
-
-    A cookie component (streamlit-authenticator's) would do it too, but its answer reruns the
-    page, and a click on the navigation made meanwhile was lost; this script sends nothing back.
-    The cookie is read back from the request (st.context.cookies), so no component is needed.
-    """
+def cookie_script(value: str, expires: datetime) -> str:
+    """A script setting the session cookie (an empty one already expired deletes it)."""
     cookie = (f"{COOKIE_NAME}={value}; expires={format_datetime(expires, usegmt=True)}; path=/; "
               "SameSite=Strict")
-    components.html(f"<script>window.parent.document.cookie = {json.dumps(cookie)};</script>",
-                    height=0)
+    return f"<script>document.cookie = {json.dumps(cookie)};</script>"
+
+
+def _browser_cookie() -> str | None:
+    """The cookie the browser sent when it opened this session (st.context.cookies is read-only)."""
+    return st.context.cookies.get(COOKIE_NAME)
 
 
 def _sync_cookie() -> None:
-    """Write or delete the cookie asked for by the previous run, then restore a session from it."""
-    action = st.session_state.pop("cookie_action", None)
-    if action == "set" and (user := current_user()):
-        _write_cookie(*sessions.issue(user))
-    elif action == "delete":
-        _write_cookie("", datetime(1970, 1, 1, tzinfo=UTC))
-    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
-        return
-    token = st.context.cookies.get(COOKIE_NAME)
-    if token and (user := sessions.user_for(token)):
-        _remember(user)
+    """Make the browser's cookie match this session, with st.html's script (no iframe, no reply).
 
-
-def _cookie_work_pending() -> bool:
-    """Whether this run must touch the cookie: write or delete it, or read it into a session."""
+    Written on every run until the browser has it (st.context holds the cookies of the request
+    that opened the session, so: on every run of this page load). A run interrupted before the
+    element reached the browser is followed by one that writes it again; the login page shows
+    the same element type, so its code is loaded before a login and the script runs in the
+    same commit that shows the dashboard, not after it.
+    """
     state = st.session_state
-    return bool(state.get("cookie_action") or not state.get("authentication_status"))
+    token = state.get("session_token")
+    expires = state.get("session_expires")  # None for a session restored from this very cookie
+    if state.get("authentication_status") and token:
+        script = "" if _browser_cookie() == token or not expires else cookie_script(token, expires)
+    elif state.get("logout") or (state.get("cookie_refused") and _browser_cookie() is not None):
+        script = cookie_script("", EXPIRED)  # logged out (maybe of a cookie written since), or refused
+    else:
+        script = ""
+    st.html(script or "<script>/* devcompras: cookie al día */</script>", unsafe_allow_javascript=True)
+
+
+def _restore_from_cookie() -> None:
+    """A new page load with a valid cookie is that account's session, with no form."""
+    state = st.session_state
+    if state.get("authentication_status") or state.get("logout"):
+        return
+    token = _browser_cookie()
+    if not token:
+        return
+    if user := sessions.user_for(token):
+        _remember(user, token=token, expires=None)
+    else:
+        state["cookie_refused"] = True
 
 
 def current_user() -> core_users.User | None:
@@ -69,22 +85,23 @@ def current_user() -> core_users.User | None:
     return user
 
 
-def _remember(user: core_users.User) -> None:
+def _remember(user: core_users.User, *, token: str, expires: datetime | None) -> None:
     st.session_state.update(authentication_status=True, username=user.email, name=user.name,
-                            roles=[user.role], session_version=user.session_version)
+                            roles=[user.role], session_version=user.session_version,
+                            session_token=token, session_expires=expires)
 
 
 def login_gate() -> core_users.User | None:
     """The logged-in user, or render the login and registration forms and return None."""
     try:
-        if _cookie_work_pending():
-            _sync_cookie()
+        _restore_from_cookie()
     except Exception:  # noqa: BLE001 - a bad or foreign cookie only means: log in again
         log.info("ignored the session cookie", exc_info=True)
-    if user := current_user():
-        return user
-    _login_page()
-    return None
+    user = current_user()
+    _sync_cookie()
+    if user is None:
+        _login_page()
+    return user
 
 
 def _login_page() -> None:
@@ -93,13 +110,14 @@ def _login_page() -> None:
     signup = get_settings().allow_self_registration
     tabs = st.tabs(["Entrar", "Crear cuenta"]) if signup else [st.container()]
     with tabs[0], st.form("login", clear_on_submit=False):
-        email = st.text_input("Correo electrónico", key="login_email",
-                              max_chars=core_users.MAX_EMAIL_CHARS)
-        password = st.text_input("Contraseña", type="password", key="login_password",
-                                 max_chars=core_users.MAX_PASSWORD_BYTES)
-        if st.form_submit_button("Entrar", type="primary"):
-            with ui.shows_errors():
-                _start_session(core_users.authenticate(email, password))
+        st.text_input("Correo electrónico", key="login_email", max_chars=core_users.MAX_EMAIL_CHARS)
+        st.text_input("Contraseña", type="password", key="login_password",
+                      max_chars=core_users.MAX_PASSWORD_BYTES)
+        if message := st.session_state.pop("login_error", None):
+            st.error(message)
+        # A callback: it runs before the next run's script, which a rerun cannot interrupt, so
+        # the click is never lost; that same run shows the app (no extra rerun).
+        st.form_submit_button("Entrar", type="primary", on_click=_log_in)
     if signup:
         with tabs[1]:
             _registration_form()
@@ -121,10 +139,21 @@ def _registration_form() -> None:
                 st.success(core_users.REGISTRATION_RECEIVED)
 
 
-def _start_session(user: core_users.User) -> None:
-    _remember(user)
-    st.session_state.update(logout=None, cookie_action="set")
-    st.rerun()
+def _log_in() -> None:
+    """The "Entrar" callback: check the password and start the session (errors kept for the form)."""
+    state = st.session_state
+    try:
+        user = core_users.authenticate(state.get("login_email") or "", state.get("login_password") or "")
+    except ReadableError as exc:
+        state["login_error"] = exc.message
+        return
+    except Exception:
+        log.exception("unexpected error while logging in")
+        state["login_error"] = ui.UNEXPECTED_ERROR
+        return
+    token, expires = sessions.issue(user)
+    _remember(user, token=token, expires=expires)
+    state["logout"] = None
 
 
 def _demo_accounts() -> None:
@@ -135,11 +164,10 @@ def _demo_accounts() -> None:
 
 
 def logout() -> None:
-    """End the account's sessions (every copy of its cookie is refused from now on); the next run
-    deletes this browser's cookie."""
+    """The "Cerrar sesión" callback: end the account's sessions (every copy of its cookie is
+    refused from now on); the run that follows deletes this browser's cookie."""
     if user := current_user():
         core_users.end_sessions(user)
     for key in SESSION_KEYS:
         st.session_state[key] = None
-    st.session_state.update(logout=True, cookie_action="delete")
-    st.rerun()
+    st.session_state["logout"] = True

@@ -68,12 +68,12 @@ def _create_user(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from core.health import check_health, is_healthy
+    from core.health import check_health, describe_app_runs, is_healthy
 
     report = check_health()
     if args.json:
         emit_json(report)
     else:
         for name, value in report.items():
-            print(f"{name}: {value}")
+            print(f"{name}: {describe_app_runs(value) if name == 'app_runs' else value}")
     return 0 if is_healthy(report) else 1

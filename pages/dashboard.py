@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import plotly.express as px
 import streamlit as st
 
 from app import data, ui
@@ -13,7 +12,8 @@ from core.analytics import DashboardFilter
 user = ui.require_page("dashboard:read")
 st.title("Tablero")
 
-options = data.dashboard_options(user, user.role, data.versions("catalog", "stock", "sales"))
+version = data.versions("catalog", "stock", "sales")
+options = data.dashboard_options(user, user.role, version)
 end_default = options["ultima_venta"] or date.today()
 col_fecha, col_alm, col_cat = st.columns([2, 1, 1])
 rango = col_fecha.date_input("Periodo", value=(end_default - timedelta(days=29), end_default),
@@ -28,7 +28,7 @@ if not isinstance(rango, tuple) or len(rango) != 2:
 
 f = DashboardFilter(start=rango[0], end=rango[1], almacen_id=almacenes.get(almacen),
                     categoria=None if categoria == "Todas" else categoria)
-d = data.dashboard(user, user.role, f, data.versions("catalog", "stock", "sales"))
+d = data.dashboard(user, user.role, f, version)
 v, prev = d.ventas, d.ventas_anterior
 
 k = st.columns(3) + st.columns(3)
@@ -47,28 +47,11 @@ st.caption(f"Ventas comparadas con {ui.fecha(f.previous().start)} – {ui.fecha(
            "bajo mínimo y valor del inventario son de hoy.")
 
 grano = st.segmented_control("Ventas por", ["Día", "Semana"], default="Día", key="dash_grano")
-serie = d.por_semana if grano == "Semana" else d.por_dia
-if any(p["importe"] for p in serie):
-    if grano == "Semana":
-        for p in serie:
-            p["semana"] = "Incompleta en el periodo" if p["parcial"] else "Completa"
-        fig = px.bar(serie, x="periodo", y="importe", color="semana", color_discrete_sequence=ui.COLORS,
-                     labels={"periodo": "Semana del", "importe": "Ventas ($)", "semana": ""})
-    else:
-        fig = px.bar(serie, x="periodo", y="importe", color_discrete_sequence=ui.COLORS,
-                     labels={"periodo": "", "importe": "Ventas ($)"})
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=300)
-    fig.update_xaxes(tickformat="%d/%m")
-    st.plotly_chart(fig, width="stretch")
-else:
-    st.info("No hay ventas en el periodo elegido.")
-
+figs = data.dashboard_figures(user, user.role, f, grano or "Día", version)
+ui.chart(figs["ventas"], empty="No hay ventas en el periodo elegido.")
 izq, der = st.columns(2)
 with izq:
-    ui.bar(d.top_productos, x="nombre", y="importe", title="Top 10 productos", horizontal=True,
-           labels={"nombre": "", "importe": "Ventas ($)"})
+    ui.chart(figs["top_productos"], empty="Top 10 productos: sin datos en el periodo.")
 with der:
-    ui.bar(d.por_almacen, x="almacen", y="importe", title="Ventas por almacén",
-           labels={"almacen": "", "importe": "Ventas ($)"})
-ui.bar(d.por_categoria, x="categoria", y="importe", title="Ventas por categoría",
-       labels={"categoria": "", "importe": "Ventas ($)"})
+    ui.chart(figs["por_almacen"], empty="Ventas por almacén: sin datos en el periodo.")
+ui.chart(figs["por_categoria"], empty="Ventas por categoría: sin datos en el periodo.")

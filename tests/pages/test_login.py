@@ -168,3 +168,47 @@ def test_logout_ends_the_accounts_other_sessions(demo_data, users):
     there.run()
     assert there.text_input(key="login_email") is not None
     assert not there.metric and not there.title[1:]
+
+
+def _cookie_scripts(at: AppTest) -> list[str]:
+    """The bodies of the st.html elements that set or delete the session cookie."""
+    return [h.value for h in at.html if "devcompras_sesion=" in h.value]
+
+
+def test_login_writes_the_session_cookie_with_st_html_and_no_iframe(demo_data, users):
+    """The cookie was written from st.components.v1.html, deprecated (removal date 2026-06-01)."""
+    import json
+    import re
+
+    from core import sessions
+
+    at = login(users["viewer"].email)
+    assert [t.value for t in at.title] == ["Tablero"]
+    scripts = _cookie_scripts(at)
+    assert len(scripts) == 1
+    assert all(h.proto.unsafe_allow_javascript for h in at.html)
+    cookie = json.loads(re.search(r"document\.cookie = (\".*?\");", scripts[0]).group(1))
+    token = re.match(r"devcompras_sesion=([^;]+);", cookie).group(1)
+    assert sessions.user_for(token).email == users["viewer"].email
+    assert "SameSite=Strict" in cookie and "path=/" in cookie
+    assert not at.get("iframe")  # no components.v1.html / iframe anywhere
+
+    at.button(key="cerrar_sesion").click().run()
+    deleting = _cookie_scripts(at)
+    assert len(deleting) == 1 and "devcompras_sesion=;" in deleting[0] and "1970" in deleting[0]
+    assert sessions.user_for(token) is None  # and the token itself is dead
+
+
+def test_one_click_logs_in_in_a_single_run(demo_data, users):
+    """The login was a form branch that called st.rerun(): a rerun arriving meanwhile (another
+    event of the page) could interrupt the run before it reached the button and the click was
+    lost. Now a callback logs in before the run's script starts, and that run is the dashboard."""
+    from core import metrics
+
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    at.text_input(key="login_email").input(users["user"].email)
+    at.text_input(key="login_password").input("Demo1234!")
+    metrics.clear()
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["Tablero"]
+    assert [(r.page, r.role) for r in metrics.recent()] == [("Tablero", "user")]
