@@ -87,3 +87,30 @@ def bar(data: list[dict], *, x: str, y: str, title: str, horizontal: bool = Fals
         fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=360)
     st.plotly_chart(fig, width="stretch")
+
+
+def job_progress(state_key: str, *, waiting: str = "En espera…",
+                 result_key: str | None = None, error_key: str | None = None) -> None:
+    """The one job-progress widget: while ``st.session_state[state_key]`` holds a job id,
+    a bar refreshed every second from ``core.jobs.job_status``; when the job ends the id is
+    dropped, its result (or Spanish error) stored under ``result_key``/``error_key``, and the
+    whole page reruns."""
+    from core import jobs
+
+    @st.fragment(run_every=1.0)
+    def _poll() -> None:
+        job_id = st.session_state.get(state_key)
+        if not job_id:
+            return
+        status = jobs.job_status(job_id)
+        if status is None or status["status"] in jobs.FINISHED:
+            st.session_state.pop(state_key, None)
+            if status is not None and status["status"] == jobs.COMPLETED and result_key:
+                st.session_state[result_key] = status.get("result")
+            elif error_key:
+                st.session_state[error_key] = ((status or {}).get("error_message")
+                                               or "El trabajo falló.")
+            st.rerun(scope="app")
+        st.progress(float(status["progress"] or 0.0), text=status.get("message") or waiting)
+
+    _poll()
