@@ -20,6 +20,7 @@ from core.errors import ReadableError
 COMMAND_MODULES = (
     "core.admin_cli",
     "core.erp.cli",
+    "core.forecast.cli",
     "core.ingest.cli",
 )
 

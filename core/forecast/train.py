@@ -59,7 +59,7 @@ def start_retrain(*, trigger: str, user: Any = None) -> str | None:
     settings = get_settings()
     run_id = store.create_run(kind=store.KIND_BATCH, trigger=trigger[:20],
                               horizon_days=HORIZON_DAYS, history_days=settings.forecast_history_days,
-                              user_id=getattr(user, "id", None))
+                              user_id=getattr(user, "id", None) or None)
     try:
         job_id = jobs.enqueue(train_all, queue=jobs.QUEUE_ML, job_kind=JOB_KIND, user=user,
                               run_id=run_id)
@@ -88,9 +88,9 @@ def _products_to_train(history_days: int) -> list[int]:
     return sorted(int(p) for p in long["producto"].unique())
 
 
-def train_all(*, run_id: int) -> dict[str, Any]:
+def train_all(*, run_id: int, inline: bool = False) -> dict[str, Any]:
     """The batch: every product sold in the window, in chunks. On RQ the chunks are queued on
-    ``ml`` for every worker to take; inline they run here one after another."""
+    ``ml`` for every worker to take; inline (no Redis, or the CLI) they run here in turn."""
     settings = get_settings()
     ids = _products_to_train(settings.forecast_history_days)
     store.update_run(run_id, status=store.RUN_RUNNING, products=len(ids),
@@ -100,7 +100,7 @@ def train_all(*, run_id: int) -> dict[str, Any]:
         return {"status": "completed", "run_id": run_id, "message": "No hay ventas que pronosticar."}
     size = settings.forecast_chunk_size
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
-    if jobs.redis_connection() is not None:
+    if not inline and jobs.redis_connection() is not None:
         for chunk in chunks:
             jobs.enqueue(train_products, queue=jobs.QUEUE_ML, job_kind=CHUNK_KIND,
                          run_id=run_id, producto_ids=chunk)
