@@ -15,6 +15,8 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "Tablero", ":material/dashboard:", "dashboard:read"),
+    PageSpec("pages/forecast.py", "Pronósticos", ":material/query_stats:", "forecast:read"),
+    PageSpec("pages/purchasing.py", "Compras", ":material/shopping_cart:", "purchasing:read"),
     PageSpec("pages/sync.py", "Sincronización", ":material/sync:", "sync:read"),
     PageSpec("pages/upload.py", "Cargar archivos", ":material/upload_file:", "upload:write"),
     PageSpec("pages/admin.py", "Usuarios", ":material/manage_accounts:", "users:admin"),

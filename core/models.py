@@ -385,4 +385,5 @@ data_versions = Table(
     _updated(),
 )
 
-DOMAINS = ("catalog", "stock", "customers", "sales", "uploads", "sync", "forecasts", "users")
+DOMAINS = ("catalog", "stock", "customers", "sales", "uploads", "sync", "forecasts", "users",
+           "purchasing")

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from core.db import begin, get_engine
+from core.db import begin, bump_version, get_engine
 from core.errors import ReadableError
 from core.export import neutralise_frame
 from core.models import (
@@ -195,6 +195,7 @@ def save_settings(user: Any, *, scope: str, key: str = "", values: dict[str, Any
                          .values(updated_by=user.id or None, updated_at=now, **clean))
         audit(conn, user=user, action="purchase_settings", key=f"{scope}:{key}",
               before=dict(before) if before else None, after=clean)
+        bump_version(conn, "purchasing")
 
 
 def audit(conn: Any, *, user: Any, action: str, key: str, before: Any, after: Any) -> None:
@@ -219,6 +220,7 @@ def snooze(user: Any, producto_id: int, days: int) -> date | None:
             conn.execute(insert(purchase_settings).values(
                 scope=SCOPE_PRODUCTO, scope_key=key, producto_id=int(producto_id),
                 snoozed_until=until, updated_by=user.id or None))
+        bump_version(conn, "purchasing")
     return until
 
 

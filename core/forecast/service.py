@@ -118,3 +118,9 @@ def history(user: Any, producto_id: int, *, days: int = 180) -> list[dict[str, A
 def model_label(alias: str) -> str:
     model = MODELS.get(alias)
     return model.label if model else alias
+
+
+def last_batch(user: Any) -> dict[str, Any] | None:
+    """The newest batch training run (for the page's caption)."""
+    require(user, "forecast:read")
+    return store.last_run(store.KIND_BATCH)
