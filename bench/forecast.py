@@ -81,7 +81,7 @@ def _daily_singles() -> list[Any]:
 
 def _one_daily(args: tuple[np.ndarray, int, bool]) -> dict[str, np.ndarray]:
     """Every single model's forecast of one series, and the per-product choice."""
-    from core.forecast.backtest import choose
+    from core.forecast.backtest import choose, members
     from core.forecast.models import MODELS
 
     y, h, prophet = args
@@ -89,23 +89,22 @@ def _one_daily(args: tuple[np.ndarray, int, bool]) -> dict[str, np.ndarray]:
     start = HOLD_START.date()
     out = {model.alias: model.forecast(y, h, start=start) for model in _daily_singles()}
     choice = choose(y, end=end, prophet=prophet)
-    out["auto"] = out.get(choice.modelo)
-    if out["auto"] is None:
-        out["auto"] = MODELS[choice.modelo].forecast(y, h, start=start)
-    out["_model:" + choice.modelo] = np.array([1.0])
+    out["auto"] = np.mean([out[m] if m in out else MODELS[m].forecast(y, h, start=start)
+                           for m in members(choice.modelo)], axis=0)
+    out["_model:" + choice.modelo.split("+")[0]] = np.array([1.0])
     return out
 
 
 def _one_monthly(args: tuple[np.ndarray, int]) -> dict[str, np.ndarray]:
-    from core.forecast.backtest import choose
+    from core.forecast.backtest import choose, members
 
     y, h = args
     models = _monthly_models()
     out = {model.alias: model.forecast(y, h) for model in models}
     choice = choose(y, end=date(2001, 3, 1), models=models, h=12, windows=3)
-    out["auto"] = out[choice.modelo]
+    out["auto"] = np.mean([out[m] for m in members(choice.modelo)], axis=0)
     out["zero"] = np.zeros(h)
-    out["_model:" + choice.modelo] = np.array([1.0])
+    out["_model:" + choice.modelo.split("+")[0]] = np.array([1.0])
     return out
 
 

@@ -19,6 +19,8 @@ from core.forecast.metrics import scores
 from core.forecast.models import WINDOW_AVERAGE, Model, candidates
 
 LEVELS = (80, 95)
+COMBO = "comb:"  # alias prefix of the mean of the best few candidates: "comb:ses+theta+tsb"
+COMBO_SIZE = 3
 DEFAULT_H = 28
 DEFAULT_WINDOWS = 3
 
@@ -123,6 +125,17 @@ def choose(y: np.ndarray, *, end: date, prophet: bool = False, h: int = DEFAULT_
             value = results[alias][0]["rmse"]
         return math.inf if value is None else float(value)
 
+    ranked = sorted(results, key=key)
+    if len(ranked) >= COMBO_SIZE and math.isfinite(key(ranked[COMBO_SIZE - 1])):
+        # Combining forecasts is steadier than picking one on a few weeks of backtest.
+        members = ranked[:COMBO_SIZE]
+        pred = np.mean([results[m][1] for m in members], axis=0)
+        act = results[members[0]][2]
+        bounds = _coverage_bounds(pred, act, h, windows)
+        alias = COMBO + "+".join(members)
+        results[alias] = (scores(act, pred, history=history, lo80=bounds["lo80"],
+                                 hi80=bounds["hi80"], lo95=bounds["lo95"],
+                                 hi95=bounds["hi95"]), pred, act)
     best = min(results, key=key)
     metricas, pred, act = results[best]
     return Choice(best, clase, metricas,
@@ -131,10 +144,22 @@ def choose(y: np.ndarray, *, end: date, prophet: bool = False, h: int = DEFAULT_
                   _offsets(act - pred))
 
 
-def predict(model: Model, y: np.ndarray, h: int, *, start: date,
+def members(alias: str) -> list[str]:
+    """The models behind an alias: itself, or a combination's members."""
+    return alias[len(COMBO):].split("+") if alias.startswith(COMBO) else [alias]
+
+
+def point_forecast(alias: str, y: np.ndarray, h: int, *, start: date | None = None) -> np.ndarray:
+    """The h daily means of a model or of a combination (the mean of its members)."""
+    from core.forecast.models import MODELS
+
+    return np.mean([MODELS[m].forecast(y, h, start=start) for m in members(alias)], axis=0)
+
+
+def predict(alias: str, y: np.ndarray, h: int, *, start: date,
             offsets: dict[int, tuple[float, float]]) -> Forecast:
     """The final forecast from the whole history with the backtest's intervals."""
-    mean = model.forecast(y, h, start=start)
+    mean = point_forecast(alias, y, h, start=start)
     lo80, hi80 = offsets.get(80, (0.0, 0.0))
     lo95, hi95 = offsets.get(95, (0.0, 0.0))
     return Forecast(start=start, yhat=mean,

@@ -116,6 +116,10 @@ def history(user: Any, producto_id: int, *, days: int = 180) -> list[dict[str, A
 
 
 def model_label(alias: str) -> str:
+    from core.forecast.backtest import COMBO, members
+
+    if alias.startswith(COMBO):
+        return "Combinación de " + ", ".join(model_label(m).lower() for m in members(alias))
     model = MODELS.get(alias)
     return model.label if model else alias
 

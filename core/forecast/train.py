@@ -11,7 +11,6 @@ from core import jobs
 from core.config import get_settings
 from core.forecast import store
 from core.forecast.backtest import Choice, Forecast, choose, predict
-from core.forecast.models import MODELS
 from core.forecast.series import as_arrays, daily_units, last_sales_day
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,7 @@ def fit_one(y: Any, *, end: Any, horizon: int = HORIZON_DAYS,
     use_prophet = get_settings().forecast_prophet if prophet is None else prophet
     choice = choose(y, end=end, prophet=use_prophet)
     start = end + timedelta(days=1)
-    return choice, predict(MODELS[choice.modelo], y, horizon, start=start, offsets=choice.offsets)
+    return choice, predict(choice.modelo, y, horizon, start=start, offsets=choice.offsets)
 
 
 def train_products(run_id: int, producto_ids: list[int], *, almacen_id: int | None = None,

@@ -66,7 +66,7 @@ def test_a_pure_weekly_pattern_is_learnt_and_chosen():
     assert choice.candidatos["seasonal_naive"]["rmsse"] == pytest.approx(0.0)
     # a model that ignores the week loses to those that see it
     assert choice.candidatos["window_average"]["rmsse"] > 0.3
-    fc = backtest.predict(models.MODELS[choice.modelo], y, 14, start=END,
+    fc = backtest.predict(choice.modelo, y, 14, start=END,
                           offsets=choice.offsets)
     assert np.allclose(fc.yhat, np.tile(WEEK, 2), atol=0.5)
 
@@ -78,7 +78,7 @@ def test_intermittent_series_get_intermittent_methods_and_never_go_negative():
     assert choice.clase in ("intermittent", "lumpy")
     assert {"croston_sba", "tsb"} <= set(choice.candidatos)
     assert "theta" not in choice.candidatos  # not made for mostly-zero series
-    fc = backtest.predict(models.MODELS[choice.modelo], y, 28, start=END, offsets=choice.offsets)
+    fc = backtest.predict(choice.modelo, y, 28, start=END, offsets=choice.offsets)
     for values in (fc.yhat, fc.lo80, fc.lo95, fc.hi80, fc.hi95):
         assert (values >= 0).all()
     assert 0.1 < fc.yhat.mean() < 0.8  # around the true rate 0.2 × 2
@@ -130,3 +130,18 @@ def test_prophet_learns_the_week_and_stays_non_negative():
     assert (out >= 0).all()
     assert np.abs(out - np.tile(WEEK, 2)).mean() < 2.0
     assert out[0] < out[6]  # the closed day is low, the busy day high
+
+
+def test_a_combination_of_the_best_three_is_a_candidate_and_is_their_mean():
+    rng = np.random.default_rng(6)
+    y = rng.poisson(8, 200).astype(float)
+    pool = [models.WINDOW_AVERAGE, models.SES, models.SEASONAL_NAIVE, models.NAIVE]
+    choice = backtest.choose(y, end=END, h=28, windows=3, models=pool)
+    combos = [a for a in choice.candidatos if a.startswith(backtest.COMBO)]
+    assert len(combos) == 1
+    members = backtest.members(combos[0])
+    singles = sorted((a for a in choice.candidatos if a not in combos),
+                     key=lambda a: choice.candidatos[a]["rmsse"])
+    assert members == singles[:3]  # the three lowest RMSSE
+    expected = np.mean([models.MODELS[m].forecast(y, 7) for m in members], axis=0)
+    assert np.allclose(backtest.point_forecast(combos[0], y, 7), expected)
