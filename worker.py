@@ -1,5 +1,5 @@
-"""`python worker.py`: an RQ worker on the sync and default queues, with RQ's scheduler
-(delayed retries) and RQ's cron scheduler for the SYNC_*_CRON schedules.
+"""`python worker.py`: an RQ worker on the sync, default and ml queues, with RQ's scheduler
+(delayed retries) and RQ's cron scheduler for the schedules in core.schedules (syncs, retrain).
 
 Run as many workers as you like; start the cron scheduler on one of them only
 (`--no-cron` on the others; a duplicate cron run is skipped anyway).
@@ -21,12 +21,12 @@ log = logging.getLogger("worker")
 
 
 def _run_cron(redis_url: str) -> None:
-    """The cron process: RQ's CronScheduler loaded from core.erp.cron_config."""
+    """The cron process: RQ's CronScheduler loaded from core.cron_config."""
     from redis import Redis
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
-    scheduler.load_config_from_file("core.erp.cron_config")
+    scheduler.load_config_from_file("core.cron_config")
     scheduler.start()
 
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from rq import Worker
 
-    from core.jobs import reconcile, startup_sync
+    from core.erp.sync_jobs import startup_sync
+    from core.jobs import reconcile
     from core.setup import init_db
 
     init_db()

@@ -102,3 +102,42 @@ def inventory_export(_user: User, role: str, f: inventory.InventoryFilter, kind:
 @st.cache_data(show_spinner=False, max_entries=16)
 def audit_entries(_user: User, role: str, f: audit.AuditFilter, version: tuple[int, ...]) -> list[dict]:
     return audit.entries(_user, f)
+
+
+# ---------------------------------------------------------------- forecasts and purchasing
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def search_products(_user: User, role: str, text: str, version: tuple[int, ...]) -> list[dict]:
+    from core.forecast import service
+
+    return service.search_products(_user, text)
+
+
+@st.cache_data(show_spinner="Calculando pronóstico…", max_entries=64)
+def product_forecast(_user: User, role: str, codigo: str, version: tuple[int, ...]) -> dict:
+    # Trains the product on the spot when no stored forecast exists (a "single" run).
+    from core.forecast import service
+
+    return service.product_forecast(_user, codigo)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def product_history(_user: User, role: str, producto_id: int, version: tuple[int, ...]) -> list[dict]:
+    from core.forecast import service
+
+    return service.history(_user, producto_id, days=180)
+
+
+@st.cache_data(show_spinner="Calculando sugerencias de compra…", max_entries=16)
+def purchasing_analysis(_user: User, role: str, almacen_id: int | None, version: tuple[int, ...]):
+    from core import purchasing
+
+    return purchasing.analysis(_user, almacen_id=almacen_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def almacenes(version: tuple[int, ...]) -> list[dict]:
+    from core import purchasing
+
+    return purchasing.almacenes()

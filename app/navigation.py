@@ -17,6 +17,8 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "Tablero", ":material/dashboard:", "dashboard:read"),
     PageSpec("pages/inventory.py", "Inventario", ":material/inventory_2:", "inventory:read"),
     PageSpec("pages/ai_query.py", "Consulta IA", ":material/forum:", "ai:query"),
+    PageSpec("pages/forecast.py", "Pronósticos", ":material/query_stats:", "forecast:read"),
+    PageSpec("pages/purchasing.py", "Compras", ":material/shopping_cart:", "purchasing:read"),
     PageSpec("pages/sync.py", "Sincronización", ":material/sync:", "sync:read"),
     PageSpec("pages/upload.py", "Cargar archivos", ":material/upload_file:", "upload:write"),
     PageSpec("pages/admin.py", "Usuarios", ":material/manage_accounts:", "users:admin"),

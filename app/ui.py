@@ -100,3 +100,30 @@ def bar(data: list[dict], *, x: str, y: str, title: str, horizontal: bool = Fals
     """A themed plotly bar chart, or a short note when there is nothing to draw."""
     chart(bar_figure(data, x=x, y=y, title=title, horizontal=horizontal, labels=labels) if data else None,
           empty=f"{title}: sin datos en el periodo.")
+
+
+def job_progress(state_key: str, *, waiting: str = "En espera…",
+                 result_key: str | None = None, error_key: str | None = None) -> None:
+    """The one job-progress widget: while ``st.session_state[state_key]`` holds a job id,
+    a bar refreshed every second from ``core.jobs.job_status``; when the job ends the id is
+    dropped, its result (or Spanish error) stored under ``result_key``/``error_key``, and the
+    whole page reruns."""
+    from core import jobs
+
+    @st.fragment(run_every=1.0)
+    def _poll() -> None:
+        job_id = st.session_state.get(state_key)
+        if not job_id:
+            return
+        status = jobs.job_status(job_id)
+        if status is None or status["status"] in jobs.FINISHED:
+            st.session_state.pop(state_key, None)
+            if status is not None and status["status"] == jobs.COMPLETED and result_key:
+                st.session_state[result_key] = status.get("result")
+            elif error_key:
+                st.session_state[error_key] = ((status or {}).get("error_message")
+                                               or "El trabajo falló.")
+            st.rerun(scope="app")
+        st.progress(float(status["progress"] or 0.0), text=status.get("message") or waiting)
+
+    _poll()

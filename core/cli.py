@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "core.admin_cli",
     "core.ask.cli",
     "core.erp.cli",
+    "core.forecast.cli",
     "core.ingest.cli",
     "core.inventory.cli",
 )

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     sync_lookback_days: int = Field(3, ge=0)
     job_retry_max: int = Field(3, ge=0)
     job_retry_backoff_s: int = Field(10, ge=1)
+    forecast_retrain_cron: str = "0 3 * * 0"
+    forecast_retrain_after_sync: bool = False
+    forecast_history_days: int = Field(730, ge=56, le=3650)
+    forecast_chunk_size: int = Field(200, ge=1, le=5000)
+    forecast_prophet: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -1,8 +1,10 @@
 """Background jobs: RQ when REDIS_URL is set, a thread in this process otherwise.
 
 Both paths run the same wrapper, which keeps a ``jobs`` row (status, progress, attempts,
-result, Spanish error) that pages poll with ``job_status``. Sync jobs also write their
-per-entity ``sync_jobs`` rows through ``core.erp.sync.run_sync``.
+result, Spanish error) that pages poll with ``job_status``. Nothing here knows what a job
+does: a capability (sync in ``core.erp.sync_jobs``, training in ``core.forecast.train``)
+queues its functions with ``enqueue`` and may register a reconcile hook (rows of its own whose
+owner is gone) and extra status fields. Schedules live in ``core.schedules``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -31,7 +33,18 @@ from core.scrub import scrub
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("sync", "default")
+# Queue names and job statuses: the only place they are spelled.
+QUEUE_SYNC = "sync"
+QUEUE_DEFAULT = "default"
+QUEUE_ML = "ml"  # model training: long, CPU-bound
+QUEUES = (QUEUE_SYNC, QUEUE_DEFAULT, QUEUE_ML)
+PENDING, RUNNING, COMPLETED, FAILED = "pending", "running", "completed", "failed"
+ACTIVE = (PENDING, RUNNING)
+FINISHED = (COMPLETED, FAILED)
+# Modules that register reconcile hooks / status extras when imported.
+_PROVIDERS = ("core.erp.sync_jobs",)
+_reconcilers: list[Callable[[], int]] = []
+_status_extras: dict[str, Callable[[str], dict[str, Any]]] = {}
 JOB_TIMEOUT_S = 4 * 3600
 _local = threading.local()
 
@@ -97,7 +110,7 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
             **kwargs: Any) -> str:
     """Run ``func(**kwargs)`` in the background and return the job id for ``job_status``.
 
-    On RQ (``queue`` = "sync" or "default") with ``job_retry_max`` retries and exponential
+    On RQ (``queue`` one of QUEUES) with ``job_retry_max`` retries and exponential
     back-off; without Redis in a daemon thread that retries the same way.
     """
     if queue not in QUEUES:
@@ -114,7 +127,7 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
     try:
         with begin() as conn:
             conn.execute(insert(jobs).values(
-                id=job_id, kind=job_kind, queue=queue, status="pending",
+                id=job_id, kind=job_kind, queue=queue, status=PENDING,
                 user_id=getattr(user, "id", None), created_at=_now()))
     except Exception:
         if lease is not None:
@@ -135,7 +148,7 @@ def enqueue(func: Callable[..., Any], *, queue: str, job_kind: str, user: Any = 
             detail = scrub(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
             message = ("No se pudo encolar el trabajo: Redis no responde (revise REDIS_URL). "
                        f"Detalle: {detail}")
-            _finish(job_id, "failed", error=message)
+            _finish(job_id, FAILED, error=message)
             raise JobFailed(message) from exc
     else:
         threading.Thread(target=_run_inline, args=(job_id, func_path, kwargs, lease),
@@ -183,7 +196,7 @@ def _after_fork() -> None:
 def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_left: int) -> Any:
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(
-            status="running", started_at=_now(), attempts=jobs.c.attempts + 1, error_message=None))
+            status=RUNNING, started_at=_now(), attempts=jobs.c.attempts + 1, error_message=None))
     _local.job_id = job_id
     try:
         result = _resolve(func_path)(**kwargs)
@@ -192,7 +205,7 @@ def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_lef
         will_retry = retries_left > 0
         if will_retry:
             message += f" Se reintentará ({retries_left} intento(s) restante(s))."
-        _finish(job_id, "pending" if will_retry else "failed", error=message)
+        _finish(job_id, PENDING if will_retry else FAILED, error=message)
         log.warning("job %s failed: %s", job_id, message)
         if isinstance(exc, JobFailed):
             raise
@@ -200,20 +213,20 @@ def _attempt(job_id: str, func_path: str, kwargs: dict[str, Any], *, retries_lef
     finally:
         _local.job_id = None
     payload = _jsonable(result)
-    if isinstance(payload, dict) and payload.get("status") == "failed":
+    if isinstance(payload, dict) and payload.get("status") == FAILED:
         # A job that ran to the end but reports failure (e.g. a sync refused as busy).
-        _finish(job_id, "failed", error=str(payload.get("message") or "El trabajo falló."),
+        _finish(job_id, FAILED, error=str(payload.get("message") or "El trabajo falló."),
                 result=payload)
     else:
-        _finish(job_id, "completed", result=payload)
+        _finish(job_id, COMPLETED, result=payload)
     return payload
 
 
 def _finish(job_id: str, status: str, *, error: str | None = None, result: Any = None) -> None:
     values: dict[str, Any] = {"status": status, "error_message": scrub(error)}
-    if status in ("completed", "failed"):
+    if status in FINISHED:
         values["completed_at"] = _now()
-    if status == "completed":
+    if status == COMPLETED:
         values["progress"] = 1.0
     if result is not None:
         values["result"] = scrub(json.dumps(result, ensure_ascii=False, default=str))
@@ -275,23 +288,46 @@ def report_progress(progress: float, message: str | None = None, *, job_id: str 
 def job_status(job_id: str) -> dict[str, Any] | None:
     """A job's row as a dict (status, progress, message, error_message, attempts, result…).
 
-    A job whose RQ worker died (SIGKILL, OOM) is reported failed. Sync jobs also carry
-    ``entities``: their sync_jobs rows.
+    A job whose RQ worker died (SIGKILL, OOM) is reported failed. A kind with a registered
+    status extra adds its fields (sync jobs: ``entities``, their sync_jobs rows).
     """
     with get_engine().connect() as conn:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
     if row is None:
         return None
     out = dict(row)
-    if out["status"] in ("pending", "running") and (reason := _owner_gone(out)):
+    if out["status"] in ACTIVE and (reason := _owner_gone(out)):
         fail_orphaned_job(job_id, reason)
         return job_status(job_id)
     out["result"] = json.loads(out["result"]) if out.get("result") else None
-    if out["kind"] == "sync":
-        from core.erp.sync_status import jobs_of
-
-        out["entities"] = jobs_of(job_id)
+    _load_providers()
+    if extra := _status_extras.get(out["kind"]):
+        out.update(extra(job_id))
     return out
+
+
+# ---------------------------------------------------------------- hooks of capabilities
+
+
+def register_reconciler(func: Callable[[], int]) -> None:
+    """A capability's hook failing its own rows whose owner is gone; returns rows changed."""
+    if func not in _reconcilers:
+        _reconcilers.append(func)
+
+
+def register_status_extra(kind: str, func: Callable[[str], dict[str, Any]]) -> None:
+    """Extra fields ``job_status`` adds to jobs of ``kind``."""
+    _status_extras[kind] = func
+
+
+def _load_providers() -> None:
+    for module in _PROVIDERS:
+        importlib.import_module(module)
+
+
+def _run_reconcilers() -> int:
+    _load_providers()
+    return sum(func() for func in _reconcilers)
 
 
 # ---------------------------------------------------------------- recovery after a crash
@@ -338,10 +374,10 @@ def fail_orphaned_job(job_id: str, reason: str) -> None:
     """Mark a job whose owner is gone as failed, and its waiting or running sync rows too."""
     with begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id,
-                                        jobs.c.status.in_(("pending", "running")))
-                     .values(status="failed", error_message=scrub(reason), completed_at=_now()))
+                                        jobs.c.status.in_(ACTIVE))
+                     .values(status=FAILED, error_message=scrub(reason), completed_at=_now()))
     log.warning("job %s failed: %s", job_id, reason)
-    reconcile_sync_rows()
+    _run_reconcilers()
 
 
 def reconcile() -> int:
@@ -353,28 +389,20 @@ def reconcile() -> int:
     """
     with get_engine().connect() as conn:
         active = [dict(r) for r in conn.execute(
-            select(jobs).where(jobs.c.status.in_(("pending", "running")))).mappings().all()]
+            select(jobs).where(jobs.c.status.in_(ACTIVE))).mappings().all()]
     changed = 0
     for row in active:
         if reason := _owner_gone(row):
             with begin() as conn:
                 res = conn.execute(
                     update(jobs).where(jobs.c.id == row["id"], jobs.c.status == row["status"])
-                    .values(status="failed", error_message=reason, completed_at=_now()))
+                    .values(status=FAILED, error_message=reason, completed_at=_now()))
             changed += int(res.rowcount or 0)
-    return changed + reconcile_sync_rows()
+    return changed + _run_reconcilers()
 
 
-def reconcile_sync_rows() -> int:
-    """Fail the sync_jobs rows whose owner is gone (see ``sync_status.fail_orphans``)."""
-    from core.erp.sync_lock import EntityLock
-    from core.erp.sync_status import fail_orphans
-
-    return fail_orphans(lock_held=lambda entity: EntityLock(entity).is_held(),
-                        job_state=_job_state)
-
-
-def _job_state(job_id: str) -> str | None:
+def job_state(job_id: str) -> str | None:
+    """A job's status, or None when there is no such row."""
     with get_engine().connect() as conn:
         return conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar()
 
@@ -393,116 +421,19 @@ def wait(job_id: str, *, timeout: float = 60.0, poll: float = 0.2) -> dict[str, 
     deadline = time.monotonic() + timeout
     while True:
         status = job_status(job_id)
-        if status is None or status["status"] in ("completed", "failed") \
+        if status is None or status["status"] in FINISHED \
                 or time.monotonic() >= deadline:
             return status
         time.sleep(poll)
 
 
-# ---------------------------------------------------------------- sync
+# Sync moved to core.erp.sync_jobs; these names stay reachable here for existing callers.
+_MOVED = {"sync_now", "ensure_not_busy", "sync_job", "startup_sync", "reconcile_sync_rows",
+          "queue_sync"}
 
 
-def sync_now(entities: Iterable[str] | str | None = None, *, user: Any, full: bool = False,
-             trigger: str = "manual") -> str:
-    """Queue a sync of ``entities`` for ``user`` (needs sync:trigger); returns the job id.
-
-    Raises SyncBusy (Spanish message) when one of them is already running or waiting.
-    """
-    from core.erp.sync import normalise_entities
-    from core.erp.sync_status import create_job, set_rq_job_id
-    from core.users import require
-
-    require(user, "sync:trigger")
-    wanted = normalise_entities(entities)
-    ensure_not_busy(wanted)
-    rows = {e: create_job(e, trigger=trigger, source=get_settings().erp_source, full=full,
-                          user_id=getattr(user, "id", None)) for e in wanted}
-    try:
-        job_id = enqueue(sync_job, queue="sync", job_kind="sync", user=user,
-                         entities=list(wanted), full=full, trigger=trigger, job_ids=rows,
-                         requested_by=getattr(user, "id", None))
-    except JobFailed as exc:
-        _fail_rows(rows, str(exc))
-        raise
-    set_rq_job_id(list(rows.values()), job_id)
-    return job_id
-
-
-def _fail_rows(rows: dict[str, int], message: str) -> None:
-    from core.erp.sync_status import Counts, finish
-
-    for row in rows.values():
-        finish(row, status="failed", counts=Counts(), error=message)
-
-
-def ensure_not_busy(entities: Iterable[str]) -> None:
-    """Raise SyncBusy when a sync of any of ``entities`` runs or waits to run."""
-    from core.erp.sync import ENTITY_LABELS
-    from core.erp.sync_lock import EntityLock, SyncBusy
-    from core.erp.sync_status import waiting_entities
-
-    reconcile()  # rows left by a process that died must not refuse this sync
-    busy = set(waiting_entities())
-    for entity in entities:
-        if entity in busy:
-            continue
-        if EntityLock(entity).is_held():
-            busy.add(entity)
-    hit = [ENTITY_LABELS[e] for e in entities if e in busy]
-    if hit:
-        raise SyncBusy(f"Ya hay una sincronización de {', '.join(hit)} en curso o en espera; "
-                       "espere a que termine.")
-
-
-def sync_job(*, entities: list[str], full: bool, trigger: str, job_ids: dict[str, int],
-             requested_by: int | None = None) -> dict[str, Any]:
-    """The queued sync: run it, and raise (so RQ retries) when the ERP could not be read."""
-    from core.erp.sync import run_sync
-
-    report = run_sync(entities=entities, full=full, trigger=trigger, job_id=job_ids,
-                      rq_job_id=current_job_id(), requested_by=requested_by)
-    if report.status != "completed" and report.retryable:
-        raise JobFailed(report.message)
-    return report.as_json()
-
-
-def scheduled_sync(*, entities: list[str], trigger: str = "cron") -> dict[str, Any]:
-    """What the cron schedules enqueue; a duplicate from a second scheduler is skipped."""
-    from rq import get_current_job
-
-    from core.erp.sync import run_sync
-
-    _after_fork()
-    conn = redis_connection()
-    current = get_current_job()
-    if conn is not None and current is not None and current.enqueued_at is not None:
-        slot = current.enqueued_at.strftime("%Y%m%d%H%M")
-        if not conn.set(f"devcompras:cron:{','.join(entities)}:{slot}", current.id, nx=True, ex=3600):
-            return {"status": "completed", "entities": {}, "message": "Programación duplicada omitida."}
-    return run_sync(entities=entities, trigger=trigger,
-                    rq_job_id=current.id if current is not None else None).as_json()
-
-
-def startup_sync() -> str | None:
-    """Queue a sync (trigger "startup") of the entities that never synced; returns the job id."""
-    from core.erp.source import ENTITIES
-    from core.erp.sync_lock import SyncBusy
-    from core.erp.sync_status import create_job, entity_overview, set_rq_job_id
-
-    never = [e for e, info in entity_overview(ENTITIES).items() if info["last_success"] is None]
-    if not never:
-        return None
-    try:
-        ensure_not_busy(never)
-    except SyncBusy:
-        return None
-    rows = {e: create_job(e, trigger="startup", source=get_settings().erp_source, full=True)
-            for e in never}
-    try:
-        job_id = enqueue(sync_job, queue="sync", job_kind="sync", entities=never, full=True,
-                         trigger="startup", job_ids=rows)
-    except JobFailed as exc:
-        _fail_rows(rows, str(exc))
-        return None
-    set_rq_job_id(list(rows.values()), job_id)
-    return job_id
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        module = importlib.import_module("core.erp.sync_jobs")
+        return getattr(module, name)
+    raise AttributeError(f"module 'core.jobs' has no attribute {name!r}")

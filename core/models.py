@@ -329,44 +329,65 @@ query_history = Table(
     Index("idx_query_history_user_created", "user_id", text("created_at DESC")),
 )
 
+# One training run: the weekly/after-sync batch, one manager's retrain, or one product on demand.
 forecast_runs = Table(
     "forecast_runs", metadata,
     Column("id", Integer, primary_key=True),
+    Column("kind", String(12), nullable=False, server_default="batch"),  # batch / single
     Column("status", String(12), nullable=False, server_default="pending"),
-    Column("model", String(40)),
+    Column("trigger", String(20), nullable=False, server_default="manual"),
+    Column("job_id", String(64)),  # the jobs row of a batch
+    Column("almacen_id", Integer, ForeignKey("erp_almacenes.id", ondelete="CASCADE")),  # NULL = all
+    Column("horizon_days", Integer, nullable=False, server_default="90"),
+    Column("history_days", Integer, nullable=False, server_default="730"),
+    Column("products", Integer, nullable=False, server_default="0"),
+    Column("products_done", Integer, nullable=False, server_default="0"),
+    Column("products_failed", Integer, nullable=False, server_default="0"),
     Column("parameters", Text),  # JSON
-    Column("metrics", Text),  # JSON: backtest metrics per product
-    Column("horizon_days", Integer),
-    Column("products", Integer),
+    Column("message", Text),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("started_at", DateTime),
     Column("completed_at", DateTime),
     _created(),
+    Index("idx_forecast_runs_created", text("created_at DESC")),
 )
 
+# One row per product and run: the chosen model, its backtest metrics, the candidates' scores
+# and the daily forecast with its 80/95 % intervals (JSON arrays from fecha_inicio on).
 forecasts = Table(
     "forecasts", metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("forecast_runs.id", ondelete="CASCADE"), nullable=False),
     Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
-    Column("fecha", Date, nullable=False),
-    Column("yhat", Float, nullable=False),
-    Column("yhat_lower", Float),
-    Column("yhat_upper", Float),
-    UniqueConstraint("run_id", "producto_id", "fecha", name="uq_forecasts_run_producto_fecha"),
+    Column("modelo", String(40), nullable=False),
+    Column("clase", String(20), nullable=False),  # smooth / erratic / intermittent / lumpy / none
+    Column("fecha_inicio", Date, nullable=False),
+    Column("valores", Text, nullable=False),  # JSON {"yhat": [...], "lo80": [...], ...}
+    Column("metricas", Text, nullable=False),  # JSON
+    Column("candidatos", Text, nullable=False),  # JSON {modelo: {rmsse, mae, ...}}
+    _created(),
+    UniqueConstraint("run_id", "producto_id", name="uq_forecasts_run_producto"),
+    Index("idx_forecasts_producto_run", "producto_id", text("run_id DESC")),
 )
 
+# Purchase settings: one global row (scope "global", key ""), one per línea (key = the línea)
+# and one per product (key = its id). The key is never NULL, so (scope, key) is unique on
+# every database (the old (producto_id, categoria) constraint never fired with a NULL).
 purchase_settings = Table(
     "purchase_settings", metadata,
     Column("id", Integer, primary_key=True),
+    Column("scope", String(10), nullable=False),  # global / linea / producto
+    Column("scope_key", String(100), nullable=False, server_default=""),
     Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE")),
-    Column("categoria", String(100)),  # a línea; both NULL = the defaults row
-    Column("lead_time_days", Integer, nullable=False, server_default="7"),
-    Column("review_period_days", Integer, nullable=False, server_default="7"),
-    Column("service_level", Float, nullable=False, server_default="0.95"),
-    Column("pack_size", Quantity, nullable=False, server_default="1"),
-    Column("moq", Quantity, nullable=False, server_default="0"),
+    Column("lead_time_days", Integer),
+    Column("review_period_days", Integer),
+    Column("service_level", Float),
+    Column("pack_size", Quantity),
+    Column("moq", Quantity),
+    Column("snoozed_until", Date),  # a product the buyer put aside until this day
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     _updated(),
-    UniqueConstraint("producto_id", "categoria", name="uq_purchase_settings_scope"),
+    UniqueConstraint("scope", "scope_key", name="uq_purchase_settings_scope_key"),
 )
 
 # Every change a person makes (products now; purchase settings and users later): who, when, what,
@@ -396,4 +417,5 @@ data_versions = Table(
     _updated(),
 )
 
-DOMAINS = ("catalog", "stock", "customers", "sales", "uploads", "sync", "forecasts", "users")
+DOMAINS = ("catalog", "stock", "customers", "sales", "uploads", "sync", "forecasts", "users",
+           "purchasing")

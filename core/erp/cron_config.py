@@ -1,7 +1,7 @@
-"""RQ cron configuration: `rq cron core.erp.cron_config` (worker.py starts it for you)."""
+"""RQ cron configuration kept for `rq cron core.erp.cron_config`; see core/cron_config.py."""
 
 from rq import cron
 
-from core.erp.schedules import register_all
+from core.schedules import register_all
 
 register_all(cron.register)

@@ -1,17 +1,11 @@
-"""The sync schedules: which entities each SYNC_*_CRON setting runs, and when they run next."""
+"""The sync schedules, declared into ``core.schedules``: which entities each SYNC_*_CRON
+setting runs, and when each entity syncs next."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from croniter import croniter
-
-from core.config import get_settings
-
-log = logging.getLogger(__name__)
+from core.schedules import Schedule, active_cron, declare
 
 # (schedule name, entities it syncs, setting holding its cron expression). Customers
 # change as rarely as the catalog, so they ride on the productos schedule.
@@ -20,38 +14,27 @@ SCHEDULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("inventario", ("inventario",), "sync_inventario_cron"),
     ("ventas", ("ventas",), "sync_ventas_cron"),
 )
+STARTER = "core.erp.sync_jobs:scheduled_sync"
+
+for _name, _entities, _setting in SCHEDULES:
+    declare(Schedule(name=f"sync-{_name}", label=f"Sincronización de {_name}", starter=STARTER,
+                     kwargs={"entities": list(_entities)}, setting=_setting))
 
 
 def schedules() -> list[tuple[str, tuple[str, ...], str]]:
-    """(name, entities, cron expression) of every valid schedule; invalid ones are logged and skipped."""
-    settings = get_settings()
+    """(name, entities, cron expression) of every valid sync schedule; invalid ones are skipped."""
     out = []
-    for name, entities, setting in SCHEDULES:
-        expr = (getattr(settings, setting) or "").strip()
-        if not expr:
-            continue
-        if not croniter.is_valid(expr):
-            log.error("%s=%r no es una expresión cron válida; la programación se omite",
-                      setting.upper(), expr)
-            continue
-        out.append((name, entities, expr))
+    for schedule, expr in active_cron():
+        if schedule.starter == STARTER:
+            out.append((schedule.name.removeprefix("sync-"),
+                        tuple(schedule.kwargs["entities"]), expr))
     return out
-
-
-def register_all(register: Callable[..., Any]) -> int:
-    """Register every schedule with RQ's cron ``register``; returns how many."""
-    from core.jobs import scheduled_sync
-
-    count = 0
-    for name, entities, expr in schedules():
-        register(scheduled_sync, queue_name="sync", kwargs={"entities": list(entities)},
-                 cron=expr, name=f"devcompras-sync-{name}")
-        count += 1
-    return count
 
 
 def next_runs(now: datetime | None = None) -> dict[str, datetime | None]:
     """Next scheduled run per entity, in local time like RQ's cron (None = not scheduled)."""
+    from croniter import croniter
+
     base = now or datetime.now()
     out: dict[str, datetime | None] = {}
     for _, entities, expr in schedules():

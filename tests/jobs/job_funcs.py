@@ -37,3 +37,8 @@ def wait_for_file(*, path: str, timeout: float = 60) -> dict:
     while not Path(path).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return {"status": "completed"}
+
+
+def start_echo(*, value: int, trigger: str) -> str:
+    """A schedule starter declared by a test: returns a recognisable fake job id."""
+    return f"echo-{value}-{trigger}"

@@ -1,0 +1,242 @@
+"""Forecast accuracy and speed on real data: `python -m bench.forecast`.
+
+Online Retail (UCI): the 500 StockCodes with most units, daily units from 2010-12-01, the last
+28 days (2011-11-12 … 2011-12-09) held out. carparts (expsmooth): 2,674 monthly series, the last
+12 months held out. Per series RMSSE (scaled by the in-sample one-step naive RMSE, averaged over
+series with a non-zero scale), MASE (carparts: scaled by the in-sample 12-month seasonal naive
+MAE) and pooled bias = (Σ forecast − Σ actual) / Σ actual, for: our per-product choice
+("auto"), the baselines, Prophet applied to all, and the best single model applied to all.
+Then the speed of training every product of the demo data on 2 processes, and of one product.
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+HOLD_START = pd.Timestamp("2011-11-12")
+HOLD_END = pd.Timestamp("2011-12-09")
+
+
+# ---------------------------------------------------------------- data
+
+
+def online_retail(top: int) -> pd.DataFrame:
+    """Wide table: one column per StockCode, one row per calendar day, zero-filled."""
+    raw = pd.read_csv(REAL / "online_retail.csv.gz", dtype={"InvoiceNo": str, "StockCode": str},
+                      usecols=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate"])
+    raw = raw[~raw["InvoiceNo"].str.startswith("C") & (raw["Quantity"] > 0)
+              & raw["StockCode"].str.match(r"^\d{5}")]
+    best = raw.groupby("StockCode")["Quantity"].sum().nlargest(top).index
+    raw = raw[raw["StockCode"].isin(best)]
+    raw["day"] = pd.to_datetime(raw["InvoiceDate"]).dt.normalize()
+    wide = raw.pivot_table(index="day", columns="StockCode", values="Quantity", aggfunc="sum")
+    days = pd.date_range("2010-12-01", HOLD_END, freq="D")
+    return wide.reindex(days).fillna(0.0)
+
+
+def carparts() -> pd.DataFrame:
+    return pd.read_csv(REAL / "carparts_monthly.csv", index_col=0).fillna(0.0)
+
+
+# ---------------------------------------------------------------- models
+
+
+def _monthly_models() -> list[Any]:
+    from core.forecast.models import Model, _sf
+
+    return [
+        Model("naive", "", _sf("Naive"), min_history=1),
+        Model("seasonal_naive", "", _sf("SeasonalNaive", season_length=12), min_history=12),
+        Model("window_average", "", _sf("WindowAverage", window_size=12), min_history=12),
+        Model("ses", "", _sf("SimpleExponentialSmoothingOptimized")),
+        Model("theta", "", _sf("OptimizedTheta", season_length=1), min_history=12),
+        Model("croston_sba", "", _sf("CrostonSBA"), min_history=1),
+        Model("tsb", "", _sf("TSB", alpha_d=0.1, alpha_p=0.1), min_history=1),
+        Model("adida", "", _sf("ADIDA"), min_history=1),
+        Model("imapa", "", _sf("IMAPA"), min_history=1),
+    ]
+
+
+def _daily_singles() -> list[Any]:
+    from core.forecast import models as m
+
+    return [m.NAIVE, m.SEASONAL_NAIVE, m.WINDOW_AVERAGE, m.SES, m.SEASONAL_ES, m.THETA,
+            m.CROSTON_SBA, m.TSB, m.PROPHET]
+
+
+def _one_daily(args: tuple[np.ndarray, int, bool]) -> dict[str, np.ndarray]:
+    """Every single model's forecast of one series, and the per-product choice."""
+    from core.forecast.backtest import choose, members
+    from core.forecast.models import MODELS
+
+    y, h, prophet = args
+    end = (HOLD_START - pd.Timedelta(days=1)).date()
+    start = HOLD_START.date()
+    out = {model.alias: model.forecast(y, h, start=start) for model in _daily_singles()}
+    choice = choose(y, end=end, prophet=prophet)
+    out["auto"] = np.mean([out[m] if m in out else MODELS[m].forecast(y, h, start=start)
+                           for m in members(choice.modelo)], axis=0)
+    out["_model:" + choice.modelo.split("+")[0]] = np.array([1.0])
+    return out
+
+
+def _one_monthly(args: tuple[np.ndarray, int]) -> dict[str, np.ndarray]:
+    from core.forecast.backtest import choose, members
+
+    y, h = args
+    models = _monthly_models()
+    out = {model.alias: model.forecast(y, h) for model in models}
+    choice = choose(y, end=date(2001, 3, 1), models=models, h=12, windows=3)
+    out["auto"] = np.mean([out[m] for m in members(choice.modelo)], axis=0)
+    out["zero"] = np.zeros(h)
+    out["_model:" + choice.modelo.split("+")[0]] = np.array([1.0])
+    return out
+
+
+# ---------------------------------------------------------------- scores
+
+
+def _score(train: list[np.ndarray], test: list[np.ndarray], fcs: list[np.ndarray],
+           mase_m: int) -> dict[str, float]:
+    rmsse, mase, tot_f, tot_a = [], [], 0.0, 0.0
+    for y, a, f in zip(train, test, fcs, strict=True):
+        d1 = np.diff(y)
+        scale = math.sqrt(float(np.mean(d1 ** 2))) if d1.size else 0.0
+        if scale > 0:
+            rmsse.append(math.sqrt(float(np.mean((f - a) ** 2))) / scale)
+        dm = y[mase_m:] - y[:-mase_m]
+        mscale = float(np.mean(np.abs(dm))) if dm.size else 0.0
+        if mscale > 0:
+            mase.append(float(np.mean(np.abs(f - a))) / mscale)
+        tot_f += float(f.sum())
+        tot_a += float(a.sum())
+    return {"rmsse": float(np.mean(rmsse)), "mase": float(np.mean(mase)),
+            "bias": (tot_f - tot_a) / tot_a if tot_a else float("nan")}
+
+
+def _run(series: list[np.ndarray], h: int, worker: Callable[..., dict[str, np.ndarray]],
+         extra: tuple[Any, ...], procs: int) -> list[dict[str, np.ndarray]]:
+    with ProcessPoolExecutor(procs) as pool:
+        return list(pool.map(worker, [(y[:-h], h, *extra) for y in series], chunksize=8))
+
+
+def evaluate(name: str, wide: pd.DataFrame, h: int, worker: Callable[..., dict[str, np.ndarray]],
+             extra: tuple[Any, ...], *, mase_m: int, baselines: dict[str, str | None],
+             procs: int) -> dict[str, Any]:
+    series = [wide[c].to_numpy(dtype=float) for c in wide.columns]
+    t0 = time.perf_counter()
+    results = _run(series, h, worker, extra, procs)
+    elapsed = time.perf_counter() - t0
+    train = [y[:-h] for y in series]
+    test = [y[-h:] for y in series]
+    aliases = [k for k in results[0] if not k.startswith("_")]
+    scores = {a: _score(train, test, [r[a] for r in results], mase_m) for a in aliases}
+    chosen: dict[str, int] = {}
+    for r in results:
+        for k in r:
+            if k.startswith("_model:"):
+                chosen[k[7:]] = chosen.get(k[7:], 0) + 1
+    singles = [a for a in aliases if a not in ("auto", "zero")]
+    best = min(singles, key=lambda a: scores[a]["rmsse"])
+    print(f"{name}: {len(series)} series, {elapsed:.1f} s; elegidos: {chosen}")
+    for a in sorted(aliases, key=lambda a: scores[a]["rmsse"]):
+        s = scores[a]
+        print(f"  {a:15s} RMSSE {s['rmsse']:.3f}  MASE {s['mase']:.3f}  sesgo {s['bias']:+.1%}")
+    out: dict[str, Any] = {"rmsse": {}, "mase": {}, "bias": {}}
+    keys = {"auto": "auto", **baselines, "best_single": best}
+    for key, alias in keys.items():
+        for metric in out:
+            out[metric][key] = None if alias is None else round(scores[alias][metric], 4)
+    out["best_single_model"] = best
+    print(f"  mejor modelo único: {best}; auto / mejor línea base "
+          f"{scores['auto']['rmsse'] / min(scores[b]['rmsse'] for b in baselines.values() if b):.3f}")
+    return out
+
+
+# ---------------------------------------------------------------- speed on the demo data
+
+
+def _train_part(args: tuple[str, int, list[int]]) -> int:
+    url, run_id, ids = args
+    os.environ["DATABASE_URL"] = url
+    from core.config import get_settings
+    from core.forecast.train import train_products
+
+    get_settings.cache_clear()
+    return int(train_products(run_id, ids)["trained"])
+
+
+def speed(procs: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        os.environ["DATABASE_URL"] = url
+        from core.config import get_settings
+
+        get_settings.cache_clear()
+        from core.forecast import service, store
+        from core.forecast.train import _products_to_train
+        from core.setup import init_db, seed_demo
+
+        init_db()
+        seed_demo(1)
+        ids = _products_to_train(get_settings().forecast_history_days)
+        run_id = store.create_run(kind="batch", trigger="bench", horizon_days=90, history_days=730)
+        store.update_run(run_id, status="running", products=len(ids))
+        parts = [ids[i::procs] for i in range(procs)]
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(procs) as pool:
+            trained = sum(pool.map(_train_part, [(url, run_id, p) for p in parts]))
+        train_all_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        service.train_single(ids[len(ids) // 2])
+        single_s = time.perf_counter() - t0
+        print(f"entrenar {trained} productos de la demo en {procs} procesos: {train_all_s:.1f} s; "
+              f"un producto: {single_s:.2f} s")
+        return {"train_all_s": round(train_all_s, 1), "single_s": round(single_s, 2),
+                "products": trained}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--top", type=int, default=500)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--no-prophet", action="store_true", help="sin Prophet en la elección")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.disable(logging.WARNING)
+    figures: dict[str, Any] = {}
+    figures["online_retail"] = evaluate(
+        "online_retail", online_retail(args.top), 28, _one_daily, (not args.no_prophet,),
+        mase_m=7, procs=args.procs,
+        baselines={"naive": "naive", "seasonal_naive": "seasonal_naive",
+                   "mean28": "window_average", "prophet": "prophet"})
+    figures["carparts"] = evaluate(
+        "carparts", carparts(), 12, _one_monthly, (), mase_m=12, procs=args.procs,
+        baselines={"naive": "naive", "seasonal_naive": "seasonal_naive",
+                   "mean28": "window_average", "prophet": None, "zero": "zero", "ses": "ses",
+                   "croston": "croston_sba"})
+    if not args.skip_speed:
+        figures.update(speed(args.procs))
+    print(json.dumps({"bench": "forecast", "params": vars(args), "figures": figures}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
