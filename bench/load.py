@@ -22,16 +22,14 @@ import math
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.app_server import running_app
 from bench.scratch_db import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +41,8 @@ PAGE_WAIT_MS = 120_000
 RUN_LINE = re.compile(r"script run page=(?P<page>.*?) role=(?P<role>\S+) ms=(?P<ms>[\d.]+)")
 METRIC = '[data-testid="stMetricValue"]'
 LOGIN_BUTTON = 'button:has-text("Entrar")'
+# Signed in, on whichever page a reload lands (the dashboard is not the only one with a session).
+SIGNED_IN = 'button:has-text("Cerrar sesión")'
 LOGOUT_BUTTON = 'button:has-text("Cerrar sesión")'
 SHOTS = os.environ.get("BENCH_LOAD_SHOTS")  # a folder: a screenshot of every stuck session
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -58,47 +58,10 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process (all its threads), from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def _server(env: dict[str, str], log_path: Path):
-    port = _free_port()
-    with open(log_path, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
-            time.sleep(0.3)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def _timed(tally: Tally, coro) -> None:
@@ -109,8 +72,8 @@ async def _timed(tally: Tally, coro) -> None:
 
 
 async def _dashboard_or_login(page, timeout: float = PAGE_WAIT_MS) -> str:
-    """Which one the page settles on after a reload: "dashboard" or "login"."""
-    found = await page.wait_for_selector(f"{METRIC}, {LOGIN_BUTTON}", timeout=timeout)
+    """Which one the page settles on after a reload: "dashboard" (signed in) or "login"."""
+    found = await page.wait_for_selector(f"{SIGNED_IN}, {LOGIN_BUTTON}", timeout=timeout)
     text = await found.inner_text()
     return "login" if text.strip() == "Entrar" else "dashboard"
 
@@ -283,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         log_path = Path(tmp) / "server.log"
         load_before = _load_avg()
-        with _server(env, log_path) as (url, proc):
+        with running_app(env, log_path, start_timeout_s=120) as (url, proc):
             _phase(url, proc, log_path, 1, 1, accounts, DEMO_PASSWORD)  # warm-up: caches, imports
             one = _phase(url, proc, log_path, 1, args.rounds, accounts, DEMO_PASSWORD)
             print(f"1 user × {args.rounds} rounds: {json.dumps(one)}", flush=True)
