@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 import streamlit as st  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from app import auth, data, ui  # noqa: E402
+from app import auth, data, runtime, ui  # noqa: E402
 from app.navigation import PAGES  # noqa: E402
 from core import metrics  # noqa: E402
 from core.config import describe_settings_error, get_settings  # noqa: E402
@@ -60,3 +60,4 @@ try:
 finally:  # st.stop and st.rerun end a run too: every run is measured
     metrics.record(page=run["page"], role=run["role"], ms=(time.perf_counter() - STARTED) * 1000,
                    cpu_ms=(time.thread_time() - CPU_STARTED) * 1000)
+    runtime.freeze_loaded_modules()
