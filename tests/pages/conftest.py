@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
+from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
-from streamlit.testing.v1 import AppTest
+from sqlalchemy import insert
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.testing.v1 import AppTest, local_script_runner
 
+from core import db, jobs
+from core.leases import Lease
+from core.models import jobs as jobs_table
 from tests.conftest import TEST_PASSWORD
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
@@ -28,3 +37,27 @@ def goto(at: AppTest, page: str) -> AppTest:
 def page_titles(at: AppTest) -> list[str]:
     """Titles of the pages the sidebar navigation offers."""
     return sorted(info["page_name"] for info in at._registered_pages.values())
+
+
+def run_fragments(at: AppTest) -> AppTest:
+    """Rerun only the page's fragments, as their ``run_every`` timer does in a browser.
+
+    AppTest has no call for it: its runner gets the fragments' ids, as the browser sends them.
+    Such a rerun runs outside app/main.py (no login gate, no ``shows_errors``).
+    """
+    ids = list(at._fragment_storage._fragments)
+    assert ids, "the page has no fragment"
+    rerun = functools.partial(RerunData, fragment_id_queue=ids, is_auto_rerun=True)
+    with mock.patch.object(local_script_runner, "RerunData", rerun):
+        return at.run()
+
+
+def live_job(status: str = "running", *, kind: str = "sync", queue: str = jobs.QUEUE_SYNC) -> str:
+    """A job of this session, as core.jobs.enqueue leaves it (without running anything): without
+    Redis, the lease of the in-app job is held by this (live) process."""
+    job_id = uuid.uuid4().hex
+    Lease(jobs.lease_key(job_id)).acquire()
+    with db.begin() as conn:
+        conn.execute(insert(jobs_table).values(id=job_id, kind=kind, queue=queue, status=status,
+                                               created_at=datetime.now()))
+    return job_id

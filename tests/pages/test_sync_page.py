@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import time
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,12 +14,10 @@ from app import sync_ui
 from core import db, jobs
 from core.erp.sync_lock import EntityLock, SyncBusy
 from core.erp.sync_status import Counts, finish
-from core.leases import Lease
-from core.models import jobs as jobs_table
 from core.models import sync_jobs
 from core.users import PermissionDenied
 from tests.jobs.rq_helpers import redis_db, redis_env  # noqa: F401
-from tests.pages.conftest import goto, login, page_titles
+from tests.pages.conftest import goto, live_job, login, page_titles
 
 
 def _int(text: str) -> int:
@@ -107,17 +104,6 @@ def test_sync_now_refuses_while_running(engine, clean_db, users):
 # ---------------------------------------------------------------- what the page shows
 
 
-def _job(status: str = "running") -> str:
-    """A sync job of this session, as core.jobs.sync_now leaves it (without running anything):
-    without Redis, the lease of the in-app job is held by this (live) process."""
-    job_id = uuid.uuid4().hex
-    Lease(jobs.lease_key(job_id)).acquire()
-    with db.begin() as conn:
-        conn.execute(insert(jobs_table).values(id=job_id, kind="sync", queue="sync", status=status,
-                                               created_at=datetime.now()))
-    return job_id
-
-
 def _sync_row(job_id: str | None, entity: str, status: str, *, processed: int = 0,
               started: datetime | None = None, took: timedelta | None = None) -> int:
     values = {"job_type": entity, "trigger": "manual", "source": "demo", "full": False,
@@ -177,7 +163,7 @@ def fragment_spy(monkeypatch):
 def test_running_job_shows_the_same_state_everywhere_and_then_completes(
         engine, clean_db, users, fragment_spy):
     at = login(users["manager"].email)
-    job_id = _job("running")
+    job_id = live_job("running")
     row = _sync_row(job_id, "productos", "running", processed=1234,
                     started=datetime.now() - timedelta(seconds=3))
     lock = EntityLock("productos")
@@ -227,7 +213,7 @@ def test_idle_page_refreshes_slowly_and_fast_while_another_sync_runs(
 
 def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, clean_db, users):
     at = login(users["manager"].email)
-    job_id = _job("pending")
+    job_id = live_job("pending")
     _sync_row(job_id, "inventario", "pending")
     at.session_state["sync_job"] = job_id
     goto(at, "sync.py")
@@ -249,7 +235,7 @@ def test_history_in_spanish_with_readable_numbers_durations_and_dates(engine, cl
               took=timedelta(seconds=72.4))
     _sync_row("b", "clientes", "completed", processed=1500, started=start,
               took=timedelta(milliseconds=800))
-    _sync_row(_job("pending"), "productos", "pending")  # waiting for its live job
+    _sync_row(live_job("pending"), "productos", "pending")  # waiting for its live job
     goto(at, "sync.py")
     pending, clientes, ventas = _history(at)[:3]
     assert (pending["Entidad"], pending["Estado"], pending["Inicio"], pending["Duración"]) == (
