@@ -6,8 +6,10 @@ import functools
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
+import pytest
 from sqlalchemy import insert
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest, local_script_runner
@@ -61,3 +63,22 @@ def live_job(status: str = "running", *, kind: str = "sync", queue: str = jobs.Q
         conn.execute(insert(jobs_table).values(id=job_id, kind=kind, queue=queue, status=status,
                                                created_at=datetime.now()))
     return job_id
+
+
+@pytest.fixture
+def job_widget(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(session key, job id) of every refresh that went through the shared ``ui.job_progress``."""
+    import streamlit as st
+
+    from app import ui
+
+    real = ui.job_progress
+    seen: list[tuple[str, str]] = []
+
+    def spy(state_key: str, **kwargs: Any) -> None:
+        if job_id := st.session_state.get(state_key):
+            seen.append((state_key, job_id))
+        real(state_key, **kwargs)
+
+    monkeypatch.setattr(ui, "job_progress", spy)
+    return seen

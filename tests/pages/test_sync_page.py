@@ -17,7 +17,7 @@ from core.erp.sync_status import Counts, finish
 from core.models import sync_jobs
 from core.users import PermissionDenied
 from tests.jobs.rq_helpers import redis_db, redis_env  # noqa: F401
-from tests.pages.conftest import goto, live_job, login, page_titles
+from tests.pages.conftest import goto, live_job, login, page_titles, run_fragments
 
 
 def _int(text: str) -> int:
@@ -291,3 +291,20 @@ def test_with_redis_and_no_worker_the_page_says_what_is_missing(engine, clean_db
     assert at.get("progress")[0].text == (
         "En cola: esperando a que un worker (python worker.py) la inicie…")
     assert _overview(at)["Ventas"]["Estado"] == "En espera"
+
+
+def test_a_sync_runs_through_the_shared_job_widget(engine, clean_db, users, job_widget):
+    """Issue 9: one job-progress widget; the sync page keeps its per-entity progress and toast."""
+    at = goto(login(users["manager"].email), "sync.py")
+    at.button(key="sync_clientes").click().run()
+    job_id = at.session_state["sync_job"]
+    deadline = time.monotonic() + 60
+    while "sync_job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run_fragments(at)  # the widget's own refresh polls the job and reruns the page at its end
+    assert "sync_job" not in at.session_state, "el trabajo no terminó"
+    assert ("sync_job", job_id) in job_widget
+    assert [t.value for t in at.toast] == ["Sincronización completada."]
+    newest = _history(at)[0]
+    assert (newest["Entidad"], newest["Estado"]) == ("Clientes", "Completada")
+    assert _int(newest["Procesados"]) > 0

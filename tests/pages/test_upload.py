@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -12,8 +13,8 @@ from sqlalchemy import func, select
 from core import db
 from core.models import erp_ventas, erp_ventas_detalle
 from tests.ingest.conftest import xlsx
-from tests.ingest.test_load import SALES_TEXT_DATES
-from tests.pages.conftest import MAIN, login, page_titles
+from tests.ingest.test_load import INVENTORY_CENTRO, SALES_TEXT_DATES
+from tests.pages.conftest import MAIN, login, page_titles, run_fragments
 
 # Relative to app/main.py, which AppTest resolves page paths against.
 UPLOAD_PAGE = "../pages/upload.py"
@@ -281,3 +282,28 @@ def test_unexpected_preview_error_shows_no_exception_text(engine, clean_db, user
     at.run()
     errors = [e.value for e in at.error]
     assert errors and not any("secreto" in e or "RuntimeError" in e for e in errors), errors
+
+
+def test_a_large_file_loads_through_the_shared_job_widget(engine, clean_db, users, job_widget, monkeypatch):
+    """Issue 9: one job-progress widget; the upload page keeps showing what the load did."""
+    import core.ingest.service as service
+
+    monkeypatch.setattr(service, "JOB_ROWS", 1)  # any file is "large": it loads as a job
+    at = login(users["manager"].email)
+    at.switch_page(UPLOAD_PAGE).run()
+    at.session_state["upload_data"] = ("f-job", "existencias centro.xlsx", xlsx(INVENTORY_CENTRO))
+    at.run()
+    _unknown_radio(at).set_value("Crearlas como productos nuevos (origen Excel)").run()
+    at.button(key="upload_confirm").click().run()
+    job_id = at.session_state["upload_job"]
+    deadline = time.monotonic() + 60
+    while "upload_job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run_fragments(at)  # the widget's own refresh polls the job and reruns the page at its end
+    assert "upload_job" not in at.session_state, "la carga no terminó"
+    assert ("upload_job", job_id) in job_widget
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value.startswith("Se cargó el archivo de inventario «existencias centro.xlsx»")
+    assert _metrics(at)["Procesados"] == "3"
+    history = [df.value for df in at.dataframe if "Archivo" in df.value.columns][0].to_dict("records")
+    assert (history[0]["Archivo"], history[0]["Estado"]) == ("existencias centro.xlsx", "Vigente")
