@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,15 +56,37 @@ def run_fragments(at: AppTest) -> AppTest:
         return at.run()
 
 
-def live_job(status: str = "running", *, kind: str = "sync", queue: str = jobs.QUEUE_SYNC) -> str:
-    """A job of this session, as core.jobs.enqueue leaves it (without running anything): without
-    Redis, the lease of the in-app job is held by this (live) process."""
-    job_id = uuid.uuid4().hex
-    Lease(jobs.lease_key(job_id)).acquire()
-    with db.begin() as conn:
-        conn.execute(insert(jobs_table).values(id=job_id, kind=kind, queue=queue, status=status,
-                                               created_at=datetime.now()))
+def refresh_until_done(at: AppTest, state_key: str, *, timeout: float = 60) -> str:
+    """Let the page's own refresh poll the session's job under ``state_key`` until it ends (the
+    widget then reruns the whole page); the job's id."""
+    job_id = str(at.session_state[state_key])
+    deadline = time.monotonic() + timeout
+    while state_key in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run_fragments(at)
+    assert state_key not in at.session_state, "el trabajo no terminó"
     return job_id
+
+
+@pytest.fixture
+def live_job() -> Iterator[Callable[..., str]]:
+    """Makes jobs of this session as core.jobs.enqueue leaves them (without running anything):
+    without Redis, the lease of an in-app job is held by this (live) process, until the test ends."""
+    leases: list[Lease] = []
+
+    def make(status: str = "running", *, kind: str = "sync", queue: str = jobs.QUEUE_SYNC) -> str:
+        job_id = uuid.uuid4().hex
+        lease = Lease(jobs.lease_key(job_id))
+        assert lease.acquire()
+        leases.append(lease)
+        with db.begin() as conn:
+            conn.execute(insert(jobs_table).values(id=job_id, kind=kind, queue=queue, status=status,
+                                                   created_at=datetime.now()))
+        return job_id
+
+    yield make
+    for lease in leases:  # a lease left held renews itself against the database after the tests
+        lease.release()
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ one checks the session and turns a failure into the page's Spanish message by it
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.ui import UNEXPECTED_ERROR
 from core import jobs
 from tests.forecast.factories import make_sales
-from tests.pages.conftest import goto, live_job, login, run_fragments
+from tests.pages.conftest import goto, login, refresh_until_done, run_fragments
 
 SECRET = "postgresql://devcompras:contraseña-secreta@db/devcompras"
 # page file -> the session key its live section polls, and the kind and queue of that job
@@ -29,7 +27,7 @@ def _broken_job_status(*_args, **_kwargs):
     raise RuntimeError(f"could not connect to {SECRET}")
 
 
-def _open_with_a_job(email: str, page: str):
+def _open_with_a_job(email: str, page: str, live_job):
     """The page open on a session whose job is running."""
     key, kind, queue = PAGES[page]
     at = login(email)
@@ -42,9 +40,9 @@ def _shown(at) -> list[str]:
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_a_failing_refresh_shows_the_spanish_message_not_streamlits(shop, users, monkeypatch, page):
+def test_a_failing_refresh_shows_the_spanish_message_not_streamlits(shop, users, live_job, monkeypatch, page):
     monkeypatch.setattr(jobs, "job_status", _broken_job_status)
-    at = _open_with_a_job(users["manager"].email, page)
+    at = _open_with_a_job(users["manager"].email, page, live_job)
     assert not at.exception, [e.value for e in at.exception]
     assert _shown(at) == [UNEXPECTED_ERROR]
     # The timer's rerun: only the fragment runs, outside app/main.py's shows_errors.
@@ -55,8 +53,8 @@ def test_a_failing_refresh_shows_the_spanish_message_not_streamlits(shop, users,
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_a_refresh_after_the_session_ended_shows_the_login(shop, users, page):
-    at = _open_with_a_job(users["manager"].email, page)
+def test_a_refresh_after_the_session_ended_shows_the_login(shop, users, live_job, page):
+    at = _open_with_a_job(users["manager"].email, page, live_job)
     assert not at.exception
     at.session_state["session_version"] = -1  # as a logout elsewhere or a deactivation leaves it
     run_fragments(at)
@@ -69,11 +67,7 @@ def test_a_completed_retrain_is_not_reported_as_failed(shop, users):
     """The shared widget stored "El trabajo falló." for a job that completed without a result key."""
     at = goto(login(users["manager"].email), "forecast.py")
     at.button(key="fc_reentrenar").click().run()
-    deadline = time.monotonic() + 120
-    while "fc_job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.5)
-        run_fragments(at)  # the widget's own refresh notices the end and reruns the page
-    assert "fc_job" not in at.session_state, "el entrenamiento no terminó"
+    refresh_until_done(at, "fc_job", timeout=120)
     assert not at.exception
     assert not [e for e in _shown(at) if "falló" in e], _shown(at)
     assert "Último entrenamiento por lotes" in " ".join(c.value for c in at.caption)

@@ -17,7 +17,7 @@ from core.erp.sync_status import Counts, finish
 from core.models import sync_jobs
 from core.users import PermissionDenied
 from tests.jobs.rq_helpers import redis_db, redis_env  # noqa: F401
-from tests.pages.conftest import goto, live_job, login, page_titles, run_fragments
+from tests.pages.conftest import goto, login, page_titles, refresh_until_done
 
 
 def _int(text: str) -> int:
@@ -161,7 +161,7 @@ def fragment_spy(monkeypatch):
 
 
 def test_running_job_shows_the_same_state_everywhere_and_then_completes(
-        engine, clean_db, users, fragment_spy):
+        engine, clean_db, users, fragment_spy, live_job):
     at = login(users["manager"].email)
     job_id = live_job("running")
     row = _sync_row(job_id, "productos", "running", processed=1234,
@@ -211,7 +211,7 @@ def test_idle_page_refreshes_slowly_and_fast_while_another_sync_runs(
     assert _overview(at)["Ventas"]["Estado"] == "En espera"
 
 
-def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, clean_db, users):
+def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, clean_db, users, live_job):
     at = login(users["manager"].email)
     job_id = live_job("pending")
     _sync_row(job_id, "inventario", "pending")
@@ -228,7 +228,7 @@ def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, cl
     assert not any("worker" in str(e.value).lower() for e in at.get("progress"))
 
 
-def test_history_in_spanish_with_readable_numbers_durations_and_dates(engine, clean_db, users):
+def test_history_in_spanish_with_readable_numbers_durations_and_dates(engine, clean_db, users, live_job):
     at = login(users["manager"].email)
     start = datetime(2026, 11, 28, 9, 42, 5)
     _sync_row("a", "ventas", "completed", processed=102877, started=start,
@@ -297,12 +297,7 @@ def test_a_sync_runs_through_the_shared_job_widget(engine, clean_db, users, job_
     """Issue 9: one job-progress widget; the sync page keeps its per-entity progress and toast."""
     at = goto(login(users["manager"].email), "sync.py")
     at.button(key="sync_clientes").click().run()
-    job_id = at.session_state["sync_job"]
-    deadline = time.monotonic() + 60
-    while "sync_job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        run_fragments(at)  # the widget's own refresh polls the job and reruns the page at its end
-    assert "sync_job" not in at.session_state, "el trabajo no terminó"
+    job_id = refresh_until_done(at, "sync_job")
     assert ("sync_job", job_id) in job_widget
     assert [t.value for t in at.toast] == ["Sincronización completada."]
     newest = _history(at)[0]

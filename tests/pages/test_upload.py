@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import tomllib
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from core import db
 from core.models import erp_ventas, erp_ventas_detalle
 from tests.ingest.conftest import xlsx
 from tests.ingest.test_load import INVENTORY_CENTRO, SALES_TEXT_DATES
-from tests.pages.conftest import MAIN, login, page_titles, run_fragments
+from tests.pages.conftest import MAIN, login, page_titles, refresh_until_done
 
 # Relative to app/main.py, which AppTest resolves page paths against.
 UPLOAD_PAGE = "../pages/upload.py"
@@ -295,12 +294,7 @@ def test_a_large_file_loads_through_the_shared_job_widget(engine, clean_db, user
     at.run()
     _unknown_radio(at).set_value("Crearlas como productos nuevos (origen Excel)").run()
     at.button(key="upload_confirm").click().run()
-    job_id = at.session_state["upload_job"]
-    deadline = time.monotonic() + 60
-    while "upload_job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        run_fragments(at)  # the widget's own refresh polls the job and reruns the page at its end
-    assert "upload_job" not in at.session_state, "la carga no terminó"
+    job_id = refresh_until_done(at, "upload_job")
     assert ("upload_job", job_id) in job_widget
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value.startswith("Se cargó el archivo de inventario «existencias centro.xlsx»")
