@@ -24,6 +24,7 @@ UNEXPECTED_ERROR = ("Ocurrió un error inesperado y no se guardó nada de esta a
 
 COLORS = ["#1f6f8b", "#99a8b2", "#e6a157", "#5c946e", "#a35d6a", "#6c757d"]
 JOB_REFRESH_S = 1.0  # how often a running job's progress is read again
+JOB_FAILED = "El trabajo falló."  # a failed job that left no message of its own
 
 P = ParamSpec("P")
 JobStatus = dict[str, Any]
@@ -137,7 +138,7 @@ def _store_outcome(status: JobStatus | None, *, result_key: str | None, error_ke
         if result_key:
             st.session_state[result_key] = status.get("result")
     elif error_key:
-        st.session_state[error_key] = (status or {}).get("error_message") or "El trabajo falló."
+        st.session_state[error_key] = (status or {}).get("error_message") or JOB_FAILED
 
 
 def _bar(status: JobStatus | None, *, waiting: str) -> None:

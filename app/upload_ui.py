@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit import config as st_config
 
-from app.ui import fecha, fecha_hora, money, number, shows_errors
+from app.ui import JOB_FAILED, fecha, fecha_hora, money, number, shows_errors
 from core import jobs
 from core.export import neutralise_frame, neutralise_rows
 from core.ingest.header import FIELD_LABELS
@@ -121,7 +121,7 @@ def job_ended(status: dict[str, Any] | None) -> None:
         st.session_state["upload_result"] = result["result"]
     else:  # the job failed, or ran and refused the file (its message says why)
         st.session_state["upload_error"] = ((status or {}).get("error_message") or result.get("message")
-                                            or "El trabajo falló.")
+                                            or JOB_FAILED)
 
 
 # Fixed widths (pixels) so "28/11/2026 10:15" and "Reemplazada" are never cut off; all fit in ~930 px.
