@@ -18,6 +18,9 @@ from core.users import User
 ALL = "Todos"
 ESTADOS = {"Activos": True, "Inactivos": False, ALL: None}
 LOW_STOCK_STYLE = "background-color: #fbe3d6"
+# Shown for an empty cell instead of Streamlit's gray "None": a product with no stock row in an
+# almacén has no stock known there (not 0), a product never sold has no last sale.
+UNKNOWN = "—"
 ORIGEN_NOTES = {
     "erp": "Viene de Microsip",
     "excel": "Creado por una carga de Excel",
@@ -99,7 +102,7 @@ def table(result: dict, almacenes: list[str]) -> None:
         return
     styled = df.style.apply(lambda row: [LOW_STOCK_STYLE if row["Bajo mínimo"] else ""] * len(row), axis=1)
     number = st.column_config.NumberColumn(format="localized")
-    st.dataframe(styled, hide_index=True, width="stretch", key="inv_tabla", column_config={
+    st.dataframe(styled, hide_index=True, width="stretch", key="inv_tabla", placeholder=UNKNOWN, column_config={
         "Precio": st.column_config.NumberColumn(format="dollar"),
         "Costo": st.column_config.NumberColumn(format="dollar"),
         "Stock total": number, "Mínimo": number, "Punto de reorden": number, "Máximo": number,
@@ -131,7 +134,7 @@ def detail(d: dict) -> None:
             "Almacén": i["almacen"], "Existencia": i["stock_actual"], "Mínimo": i["stock_minimo"],
             "Punto de reorden": i["punto_reorden"], "Máximo": i["stock_maximo"], "Ubicación": i["ubicacion"],
             "Última sincronización": _when(i["last_synced_at"])} for i in d["inventario"]]),
-            hide_index=True, width="stretch", key="inv_existencias",
+            hide_index=True, width="stretch", key="inv_existencias", placeholder=UNKNOWN,
             column_config={"Última sincronización": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
     else:
         st.info("Este producto no tiene existencias registradas en ningún almacén.")
@@ -147,7 +150,7 @@ def detail(d: dict) -> None:
         st.dataframe(pd.DataFrame([{
             "Folio": x["folio"], "Fecha": _when(x["fecha"]), "Almacén": x["almacen"], "Unidades": x["unidades"],
             "Tipo": {"D": "Devolución"}.get(x["tipo"] or "", "Venta")} for x in d["documentos"]]),
-            hide_index=True, width="stretch", key="inv_documentos",
+            hide_index=True, width="stretch", key="inv_documentos", placeholder=UNKNOWN,
             column_config={"Fecha": st.column_config.DateColumn(format="DD/MM/YYYY")})
     else:
         st.caption("Sin ventas registradas.")

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 from streamlit import config as st_config
 
-from app.ui import fecha, fecha_hora, money, number, shows_errors
+from app.ui import JOB_FAILED, fecha, fecha_hora, money, number, shows_errors
+from core import jobs
 from core.export import neutralise_frame, neutralise_rows
 from core.ingest.header import FIELD_LABELS
 from core.ingest.load import undo_upload
@@ -111,6 +112,16 @@ def show_result(result: dict[str, Any]) -> None:
     kpis[1].metric("Nuevos", number(result["created"]))
     kpis[2].metric("Actualizados", number(result["updated"]))
     kpis[3].metric("Rechazados", number(len(result["rejected"])))
+
+
+def job_ended(status: dict[str, Any] | None) -> None:
+    """A background load ended: keep its outcome for the page (what loaded, or why not)."""
+    result = (status or {}).get("result") or {}
+    if status is not None and status["status"] == jobs.COMPLETED and "result" in result:
+        st.session_state["upload_result"] = result["result"]
+    else:  # the job failed, or ran and refused the file (its message says why)
+        st.session_state["upload_error"] = ((status or {}).get("error_message") or result.get("message")
+                                            or JOB_FAILED)
 
 
 # Fixed widths (pixels) so "28/11/2026 10:15" and "Reemplazada" are never cut off; all fit in ~930 px.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import sync_ui
-from app.ui import require_page, shows_errors
+from app.ui import job_progress, require_page, shows_errors
 from core import jobs
 from core.config import get_settings
 from core.erp import monitor
@@ -29,31 +29,15 @@ if user.can("sync:trigger"):
             rows = monitor.overview(user)
 
 
-def _own_job() -> dict | None:
-    """The job this session started, while it runs; when it ends, a toast and a full rerun."""
-    job_id = st.session_state.get("sync_job")
-    if not job_id:
-        return None
-    job = jobs.job_status(job_id)
-    if job is None or job["status"] in ("completed", "failed"):
-        st.session_state.pop("sync_job", None)
-        if job is not None:
-            st.session_state["sync_toast"] = sync_ui.toast_for(job)
-        st.rerun(scope="app")
-    return job
+def _ended(job: dict | None) -> None:
+    """The session's sync ended: a toast after the full rerun."""
+    if job is not None:
+        st.session_state["sync_toast"] = sync_ui.toast_for(job)
 
 
-def _live(fast: bool) -> None:
+def _live(job: dict | None) -> None:
     """Progress, state and history together, so they never disagree; refreshed fast only while
     a sync waits or runs (a change of pace reruns the page, which redefines the fragment)."""
-    from app.auth import current_user
-
-    # A fragment's rerun skips the page's login check: check the session here as a full run
-    # does, and once it ended (logout elsewhere, deactivated, role changed) run the whole app,
-    # which shows the login page.
-    if current_user() is None:
-        st.rerun(scope="app")
-    job = _own_job()
     state = monitor.overview(user)
     active = [r for r in state if r["active"]]
     if (job is not None or bool(active)) != fast:
@@ -68,7 +52,9 @@ def _live(fast: bool) -> None:
 
 
 fast = "sync_job" in st.session_state or any(r["active"] for r in rows)
-st.fragment(run_every=sync_ui.refresh_every(fast))(_live)(fast)
+# The shared job widget polls this session's sync (and checks the session on each refresh);
+# the page draws per-entity progress and the tables in the same refresh.
+job_progress("sync_job", on_end=_ended, show=_live, run_every=sync_ui.refresh_every(fast))
 if toast := st.session_state.pop("sync_toast", None):
     st.toast(toast[0], icon=toast[1])
 

@@ -9,6 +9,7 @@ from app.upload_ui import (
     UPLOADER_HELP,
     apply_upload_limit,
     history_table,
+    job_ended,
     mapping_editor,
     show_preview,
     show_result,
@@ -18,7 +19,6 @@ from app.upload_ui import (
     upload_detail_view,
     upload_label,
 )
-from core import jobs
 from core.config import get_settings
 from core.ingest.load import list_uploads, upload_detail
 from core.ingest.service import preview_upload, start_upload
@@ -84,28 +84,8 @@ if upload:
                 st.rerun()
 
 
-@st.fragment(run_every=1.0)
-def _job_progress() -> None:
-    """Progress of a large file loading in the background; the page stays usable."""
-    # Every refresh checks the session like a full run: a user logged out or deactivated meanwhile
-    # stops seeing (and polling) the job.
-    ui.require_page("upload:write")
-    job_id = st.session_state.get("upload_job")
-    if not job_id:
-        return
-    status = jobs.job_status(job_id)
-    if status is None or status["status"] in ("completed", "failed"):
-        st.session_state.pop("upload_job", None)
-        result = (status or {}).get("result") or {}
-        if status and status["status"] == "completed" and "result" in result:
-            st.session_state["upload_result"] = result["result"]
-        else:
-            st.session_state["upload_error"] = (status or {}).get("error_message") or result.get("message")
-        st.rerun(scope="app")
-    st.progress(status["progress"], text=status.get("message") or "Cargando en segundo plano…")
-
-
-_job_progress()
+# A large file loads in the background; the page stays usable while the shared widget polls it.
+ui.job_progress("upload_job", waiting="Cargando en segundo plano…", on_end=job_ended)
 if result := st.session_state.get("upload_result"):
     show_result(result)
 if error := st.session_state.pop("upload_error", None):

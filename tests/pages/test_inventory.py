@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -164,3 +165,23 @@ def test_admin_reads_the_audit_page(demo_data, users, cleanup):
     table = at.dataframe[0].value
     assert list(table["Acción"]) == ["Alta"] and list(table["Usuario"]) == [users["manager"].email]
     assert '"codigo": "PAG-AUD"' in table["Después"][0]
+
+
+def test_an_almacen_without_a_stock_row_shows_a_dash_not_none(demo_data, users, cleanup):
+    """No stock row in an almacén means no stock known there: "—", never Streamlit's gray None."""
+    from core.models import erp_almacenes, erp_inventario
+
+    cleanup.append("PAG-SINFILA")
+    p = inv.create_producto(users["manager"], {"codigo": "PAG-SINFILA", "nombre": "Solo en un almacén"})
+    with db.begin() as conn:
+        first, *others = conn.execute(select(erp_almacenes.c.nombre, erp_almacenes.c.id)
+                                      .order_by(erp_almacenes.c.id)).all()
+        conn.execute(erp_inventario.insert().values(producto_id=p["id"], almacen_id=first.id, stock_actual=7))
+    assert others, "the demo data has several almacenes"
+    at = open_inventory(users["viewer"].email)
+    at.text_input(key="inv_buscar").input("PAG-SINFILA").run()
+    table = at.dataframe[0]  # the list (AppTest gives a dataframe no key)
+    row = table.value.set_index("Código").loc["PAG-SINFILA"]
+    assert (row[first.nombre], row["Stock total"]) == (7, 7)
+    assert all(pd.isna(row[o.nombre]) for o in others)  # missing, not a made-up 0 …
+    assert table.proto.placeholder == "—"  # … and the browser draws a missing cell as "—"

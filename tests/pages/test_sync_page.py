@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import time
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,12 +14,10 @@ from app import sync_ui
 from core import db, jobs
 from core.erp.sync_lock import EntityLock, SyncBusy
 from core.erp.sync_status import Counts, finish
-from core.leases import Lease
-from core.models import jobs as jobs_table
 from core.models import sync_jobs
 from core.users import PermissionDenied
 from tests.jobs.rq_helpers import redis_db, redis_env  # noqa: F401
-from tests.pages.conftest import goto, login, page_titles
+from tests.pages.conftest import goto, login, page_titles, refresh_until_done
 
 
 def _int(text: str) -> int:
@@ -107,17 +104,6 @@ def test_sync_now_refuses_while_running(engine, clean_db, users):
 # ---------------------------------------------------------------- what the page shows
 
 
-def _job(status: str = "running") -> str:
-    """A sync job of this session, as core.jobs.sync_now leaves it (without running anything):
-    without Redis, the lease of the in-app job is held by this (live) process."""
-    job_id = uuid.uuid4().hex
-    Lease(jobs.lease_key(job_id)).acquire()
-    with db.begin() as conn:
-        conn.execute(insert(jobs_table).values(id=job_id, kind="sync", queue="sync", status=status,
-                                               created_at=datetime.now()))
-    return job_id
-
-
 def _sync_row(job_id: str | None, entity: str, status: str, *, processed: int = 0,
               started: datetime | None = None, took: timedelta | None = None) -> int:
     values = {"job_type": entity, "trigger": "manual", "source": "demo", "full": False,
@@ -175,9 +161,9 @@ def fragment_spy(monkeypatch):
 
 
 def test_running_job_shows_the_same_state_everywhere_and_then_completes(
-        engine, clean_db, users, fragment_spy):
+        engine, clean_db, users, fragment_spy, live_job):
     at = login(users["manager"].email)
-    job_id = _job("running")
+    job_id = live_job("running")
     row = _sync_row(job_id, "productos", "running", processed=1234,
                     started=datetime.now() - timedelta(seconds=3))
     lock = EntityLock("productos")
@@ -225,9 +211,9 @@ def test_idle_page_refreshes_slowly_and_fast_while_another_sync_runs(
     assert _overview(at)["Ventas"]["Estado"] == "En espera"
 
 
-def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, clean_db, users):
+def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, clean_db, users, live_job):
     at = login(users["manager"].email)
-    job_id = _job("pending")
+    job_id = live_job("pending")
     _sync_row(job_id, "inventario", "pending")
     at.session_state["sync_job"] = job_id
     goto(at, "sync.py")
@@ -242,14 +228,14 @@ def test_embedded_mode_says_jobs_run_in_the_app_without_worker_jargon(engine, cl
     assert not any("worker" in str(e.value).lower() for e in at.get("progress"))
 
 
-def test_history_in_spanish_with_readable_numbers_durations_and_dates(engine, clean_db, users):
+def test_history_in_spanish_with_readable_numbers_durations_and_dates(engine, clean_db, users, live_job):
     at = login(users["manager"].email)
     start = datetime(2026, 11, 28, 9, 42, 5)
     _sync_row("a", "ventas", "completed", processed=102877, started=start,
               took=timedelta(seconds=72.4))
     _sync_row("b", "clientes", "completed", processed=1500, started=start,
               took=timedelta(milliseconds=800))
-    _sync_row(_job("pending"), "productos", "pending")  # waiting for its live job
+    _sync_row(live_job("pending"), "productos", "pending")  # waiting for its live job
     goto(at, "sync.py")
     pending, clientes, ventas = _history(at)[:3]
     assert (pending["Entidad"], pending["Estado"], pending["Inicio"], pending["Duración"]) == (
@@ -305,3 +291,15 @@ def test_with_redis_and_no_worker_the_page_says_what_is_missing(engine, clean_db
     assert at.get("progress")[0].text == (
         "En cola: esperando a que un worker (python worker.py) la inicie…")
     assert _overview(at)["Ventas"]["Estado"] == "En espera"
+
+
+def test_a_sync_runs_through_the_shared_job_widget(engine, clean_db, users, job_widget):
+    """Issue 9: one job-progress widget; the sync page keeps its per-entity progress and toast."""
+    at = goto(login(users["manager"].email), "sync.py")
+    at.button(key="sync_clientes").click().run()
+    job_id = refresh_until_done(at, "sync_job")
+    assert ("sync_job", job_id) in job_widget
+    assert [t.value for t in at.toast] == ["Sincronización completada."]
+    newest = _history(at)[0]
+    assert (newest["Entidad"], newest["Estado"]) == ("Clientes", "Completada")
+    assert _int(newest["Procesados"]) > 0

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from core import db
 from core.models import erp_ventas, erp_ventas_detalle
 from tests.ingest.conftest import xlsx
-from tests.ingest.test_load import SALES_TEXT_DATES
-from tests.pages.conftest import MAIN, login, page_titles
+from tests.ingest.test_load import INVENTORY_CENTRO, SALES_TEXT_DATES
+from tests.pages.conftest import MAIN, login, page_titles, refresh_until_done
 
 # Relative to app/main.py, which AppTest resolves page paths against.
 UPLOAD_PAGE = "../pages/upload.py"
@@ -281,3 +281,41 @@ def test_unexpected_preview_error_shows_no_exception_text(engine, clean_db, user
     at.run()
     errors = [e.value for e in at.error]
     assert errors and not any("secreto" in e or "RuntimeError" in e for e in errors), errors
+
+
+def _load_as_a_job(at, monkeypatch, unknown: str) -> str:
+    """Confirm the inventory file as a background job (any file counts as large); the job's id
+    once the page's own refresh saw it end."""
+    import core.ingest.service as service
+
+    monkeypatch.setattr(service, "JOB_ROWS", 1)
+    at.switch_page(UPLOAD_PAGE).run()
+    at.session_state["upload_data"] = ("f-job", "existencias centro.xlsx", xlsx(INVENTORY_CENTRO))
+    at.run()
+    _unknown_radio(at).set_value(unknown).run()
+    at.button(key="upload_confirm").click().run()
+    return refresh_until_done(at, "upload_job")
+
+
+def test_a_large_file_loads_through_the_shared_job_widget(engine, clean_db, users, job_widget, monkeypatch):
+    """Issue 9: one job-progress widget; the upload page keeps showing what the load did."""
+    at = login(users["manager"].email)
+    job_id = _load_as_a_job(at, monkeypatch, "Crearlas como productos nuevos (origen Excel)")
+    assert ("upload_job", job_id) in job_widget
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value.startswith("Se cargó el archivo de inventario «existencias centro.xlsx»")
+    assert _metrics(at)["Procesados"] == "3"
+    history = [df.value for df in at.dataframe if "Archivo" in df.value.columns][0].to_dict("records")
+    assert (history[0]["Archivo"], history[0]["Estado"]) == ("existencias centro.xlsx", "Vigente")
+
+
+def test_a_background_load_that_loads_nothing_says_why(engine, clean_db, users, job_widget, monkeypatch):
+    """The job completes but refuses the file: the page shows the load's own reason."""
+    at = login(users["manager"].email)
+    job_id = _load_as_a_job(at, monkeypatch, "Omitir esas filas")  # every code is unknown
+    assert ("upload_job", job_id) in job_widget
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "La carga falló: No queda ninguna fila para cargar: todas las claves son desconocidas y se "
+        "omitieron. Para cargarlas, elija crearlas como productos nuevos."]
+    assert not [df for df in at.dataframe if "Archivo" in df.value.columns]  # nothing was loaded
