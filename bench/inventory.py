@@ -116,13 +116,14 @@ _BACKENDS: set[int] = set()  # PostgreSQL server processes of core's pool (same 
 
 
 def _watch_backends() -> None:
+    """Note the server process of every pooled connection checked out (any engine core makes)."""
     from sqlalchemy import event
+    from sqlalchemy.pool import Pool
 
-    from core import db
-
-    @event.listens_for(db.get_engine().pool, "connect")
-    def _connected(dbapi_conn, _record) -> None:
+    def _checked_out(dbapi_conn, _record, _proxy) -> None:
         _BACKENDS.add(dbapi_conn.info.backend_pid)
+
+    event.listen(Pool, "checkout", _checked_out)
 
 
 def _cpu_ns() -> int:
@@ -179,13 +180,13 @@ def measure(n: int, count: int, seed: int, renders: int) -> dict:
     from core.ingest.load import OPERATOR
     from core.setup import init_db
 
+    _watch_backends()
     with scratch_database("postgres") as url, using_database(url):
         init_db()
         t0 = time.perf_counter()
         productos, stock_rows = _load(n, seed)
         load_s = time.perf_counter() - t0
         qs = queries(productos, count, seed)
-        _watch_backends()
         _search_times(OPERATOR, qs[:20])  # warm the connection pool and PostgreSQL's buffers
         with_index, empty, cpu = _search_times(OPERATOR, qs)
         render = _page_render(queries(productos, renders + 1, seed + 7)[1:])
