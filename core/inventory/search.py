@@ -100,27 +100,55 @@ def _holds(words: list[str], name: str) -> ColumnElement[bool]:
     return palabras.op("&&")(bindparam(name, words, type_=ARRAY(Text)))
 
 
-def pg_match(t: SearchTerms, candidates: list[dict[str, float]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    """WHERE condition and rank over the generated columns and indexes of migration 0008."""
+@dataclass(frozen=True)
+class PgMatch:
+    """A search's parts over the generated columns and indexes of migration 0008."""
+
+    cond: ColumnElement[bool]  # every match
+    rank: ColumnElement[float]
+    code: ColumnElement[bool]  # the código-prefix matches (rank >= 1)
+    # Rows holding, for every typed word, one of its best-scoring words: the highest rank a row
+    # without a código match can have, all equal. None when no typed word can match a word.
+    best: ColumnElement[bool] | None
+    # Every typed word has a single tier of similar words: code OR best is every match.
+    best_is_all: bool
+
+
+def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
+    """The WHERE conditions and rank of a search (PostgreSQL)."""
     code: ColumnElement[str] = literal_column("erp_productos.codigo_simple", type_=Text)
     upper = t.code[:-1] + chr(ord(t.code[-1]) + 1)  # [a-z0-9] only: the next character exists
     prefix = and_(code >= t.code, code < upper)  # a b-tree range, also with bound parameters
     words_rank: ColumnElement[float] = _float(0.0)  # float8 all along: numeric arithmetic is slower
+    best: list[ColumnElement[bool]] = []
     for i, cands in enumerate(candidates):
         tiers: dict[float, list[str]] = {}
         for word, s in cands.items():
             tiers.setdefault(s, []).append(word)
-        whens = [(_holds(words, f"t{i}_{j}"), _float(s))
-                 for j, (s, words) in enumerate(sorted(tiers.items(), reverse=True))]
+        ordered = sorted(tiers.items(), reverse=True)
+        whens = [(_holds(words, f"t{i}_{j}"), _float(s)) for j, (s, words) in enumerate(ordered)]
         if whens:
             words_rank = words_rank + case(*whens, else_=_float(0.0))
-    if all(candidates):
+            best.append(_holds(ordered[0][1], f"b{i}"))
+    all_words = all(candidates)
+    if all_words:
         cond = or_(prefix, and_(*[_holds(list(c), f"c{i}") for i, c in enumerate(candidates)]))
     else:  # a typed word like no word of the catalog: only a código can match
         cond = prefix
     rank = (case((code == t.code, _float(2.0)), (prefix, _float(1.0)), else_=_float(0.0))
             + words_rank / _float(len(t.words)))
-    return cond, rank
+    return PgMatch(cond=cond, rank=rank, code=prefix, best=and_(*best) if all_words else None,
+                   best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates))
+
+
+def pg_match_parts(conn: Connection, t: SearchTerms) -> PgMatch:
+    return pg_parts(t, pg_candidates(conn, t))
+
+
+def pg_match(t: SearchTerms, candidates: list[dict[str, float]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """WHERE condition and rank over the generated columns and indexes of migration 0008."""
+    m = pg_parts(t, candidates)
+    return m.cond, m.rank
 
 
 def _float(value: float) -> ColumnElement[float]:

@@ -391,3 +391,41 @@ def test_new_words_reach_the_word_list(clean_db, engine, users):
         words = set(conn.scalars(text("SELECT palabra FROM erp_productos_palabras")))
     assert {"pal", "1", "zapapico", "forjado", "templado"} <= words
     assert codes(inv.list_productos(users["viewer"], F(search="sapapico templdo"))) == ["PAL-1"]
+
+
+@pytest.mark.postgres_only
+def test_best_rows_page_equals_ranking_every_match(clean_db, engine, users):
+    """The relevance page taken from the código matches and the best rows (listing._best_first_page)
+    is the page, total and rank that ranking every match gives, page by page."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from core.inventory import listing
+
+    with db.begin() as conn:  # names grouped by código like a real catalog's líneas
+        conn.execute(erp_productos.insert(), [
+            *[{"codigo": f"MAN-{i:04d}", "nombre": f"Manguera jardin {i % 7}", "origen": "erp"} for i in range(45)],
+            *[{"codigo": f"MNG-{i:04d}", "nombre": f"Mango martillo {i % 3}", "origen": "erp"} for i in range(30)],
+            *[{"codigo": f"MANG{i}", "nombre": "Codo cobre", "origen": "local"} for i in range(3)],
+            *[{"codigo": f"ZZ-{i}", "nombre": "Mangueras surtidas", "origen": "local"} for i in range(2)],
+            *[{"codigo": f"TOR-{i:04d}", "nombre": f"Tornillo para madera {i}", "origen": "local",
+               "activo": i % 4 != 0} for i in range(25)],
+        ])
+    v = users["viewer"]
+    # manguera: one tier (best rows are every match); mang: código prefix + words of two tiers;
+    # para madera: two words; activo: a filter on both parts; mangueras: its best word is in two
+    # products, the rest of the page comes from a lower tier ("manguera").
+    for f in (F(search="mangueras"), F(search="mangera"), F(search="mang"), F(search="manguera", limit=7), F(search="para madera"),
+              F(search="tornillo", activo=True, limit=5), F(search="mangera", page=9)):
+        with engine.connect() as conn:
+            terms = search.parse(f.search)
+            pg = search.pg_match_parts(conn, terms)
+            whole = conn.execute(listing._ordered_ids(conn, f, pg)).all()
+            used_best = listing._best_first_page(conn, f, pg) is not None
+        expected = whole[(f.page - 1) * f.limit:f.page * f.limit]
+        result = inv.list_productos(v, f)
+        assert [(p["id"], p["relevancia"]) for p in result["data"]] == [(r.id, r.rank) for r in expected], f
+        assert result["pagination"]["total"] == len(whole), f
+        if f.search in ("mangera", "manguera", "tornillo") and f.page == 1:
+            assert used_best, f  # the common-word pages do take the short path
+        if f.search == "mangueras":
+            assert not used_best and len(result["data"]) == 20, f
