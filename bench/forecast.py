@@ -84,15 +84,16 @@ MONTHLY_END = date(2001, 3, 1)
 
 
 def _one_daily(args: tuple[np.ndarray, int, bool, dict[str, Any], bool]) -> dict[str, np.ndarray]:
-    """Every single model's forecast of one series (as is, no pooled correction), and the
-    production path: the per-product choice with the pooled factors, and its forecast."""
+    """Every single model's forecast of one series (with the pooled weekday profile, without
+    the bias corrections), and the production path: the per-product choice with the pooled factors, and its forecast."""
     from core.forecast.models import Pooled
     from core.forecast.train import fit_one
 
     y, h, prophet, pooled, prophet_baseline = args
     start = HOLD_START.date()
-    out = {model.alias: model.forecast(y, h, start=start) for model in _daily_singles()
-           if prophet_baseline or model.alias != "prophet"}
+    profile = Pooled(weekday=Pooled.from_json(pooled).weekday)  # the profile, no correction
+    out = {model.alias: model.forecast(y, h, start=start, pooled=profile)
+           for model in _daily_singles() if prophet_baseline or model.alias != "prophet"}
     choice, fc = fit_one(y, end=DAILY_END, horizon=h, prophet=prophet,
                          pooled=Pooled.from_json(pooled))
     out["auto"] = fc.yhat

@@ -21,7 +21,12 @@ from core.forecast.metrics import scores
 from core.forecast.models import NEUTRAL, WINDOW_AVERAGE, Model, Pooled, candidates
 
 LEVELS = (80, 95)
-COMBO = "comb:"  # alias prefix of the mean of the best few candidates: "comb:ses+theta+tsb"
+COMBO = "comb:"  # alias prefix of the mean of some candidates: "comb:ses+th+tsb"
+# Short names inside a combination: forecasts.modelo holds 40 characters. Older rows spell the
+# members in full; members() reads both.
+SHORT = {"seasonal_naive": "sn", "window_average": "wa", "seasonal_es": "ses7", "theta": "th",
+         "croston_sba": "sba", "weekday_pooled": "wdp", "weekday_own": "wdo", "prophet": "pr"}
+_LONG = {v: k for k, v in SHORT.items()}
 COMBO_SIZE = 3
 DEFAULT_H = 28
 DEFAULT_WINDOWS = 3
@@ -166,11 +171,14 @@ def choose(y: np.ndarray, *, end: date, prophet: bool = False, h: int = DEFAULT_
     ranked = sorted(results, key=key)
     if len(ranked) >= COMBO_SIZE and math.isfinite(key(ranked[COMBO_SIZE - 1])):
         # Combining forecasts is steadier than picking one on a few weeks of backtest.
-        members = ranked[:COMBO_SIZE]
-        add(COMBO + "+".join(members), np.mean([results[m][1] for m in members], axis=0),
-            results[members[0]][2])
-    best = min(results, key=key)
+        top = ranked[:COMBO_SIZE]
+        add(combo(top), np.mean([results[m][1] for m in top], axis=0),
+            results[top[0]][2])
     default = pooled.defaults.get(clase)
+    if default and default not in results and all(m in bt.runs for m in members(default)):
+        add(default, np.mean([bt.runs[m][0] for m in members(default)], axis=0),
+            bt.runs[members(default)[0]][1])
+    best = min(results, key=key)
     if default in results and key(best) > (1 - SWITCH_MARGIN) * key(default):
         best = default
     metricas, pred, act = results[best]
@@ -180,9 +188,16 @@ def choose(y: np.ndarray, *, end: date, prophet: bool = False, h: int = DEFAULT_
                   _offsets(act - pred))
 
 
+def combo(aliases: list[str]) -> str:
+    """The alias of the mean of these models' forecasts."""
+    return COMBO + "+".join(SHORT.get(a, a) for a in aliases)
+
+
 def members(alias: str) -> list[str]:
     """The models behind an alias: itself, or a combination's members."""
-    return alias[len(COMBO):].split("+") if alias.startswith(COMBO) else [alias]
+    if not alias.startswith(COMBO):
+        return [alias]
+    return [_LONG.get(m, m) for m in alias[len(COMBO):].split("+")]
 
 
 def point_forecast(alias: str, y: np.ndarray, h: int, *, start: date | None = None,

@@ -15,7 +15,14 @@ from datetime import date
 
 import numpy as np
 
-from core.forecast.backtest import DEFAULT_H, DEFAULT_WINDOWS, Backtests, backtests
+from core.forecast.backtest import (
+    COMBO_SIZE,
+    DEFAULT_H,
+    DEFAULT_WINDOWS,
+    Backtests,
+    backtests,
+    combo,
+)
 from core.forecast.metrics import naive_scales
 from core.forecast.models import SEASON, Model, Pooled, weekday_shares
 
@@ -65,18 +72,36 @@ def learn(series: Iterable[np.ndarray], *, end: date, daily: bool = True, h: int
 
 
 def _defaults(runs: list[Backtests], pooled: Pooled) -> dict[str, str]:
-    """Per class, the alias with the lowest mean corrected RMSSE over its products."""
-    per_class: dict[str, list[dict[str, float]]] = {}
+    """Per class, the alias with the lowest mean corrected RMSSE over its products: a single
+    model, the mean of the class's best COMBO_SIZE, or the mean of all its candidates."""
+    per_class: dict[str, list[tuple[float, dict[str, tuple[np.ndarray, np.ndarray]]]]] = {}
     for bt in runs:
         _, scale = naive_scales(bt.history)
-        if scale <= 0 or not bt.runs:
-            continue
-        per_class.setdefault(bt.clase, []).append({
-            alias: math.sqrt(float(np.mean((pred * pooled.factor(alias) - act) ** 2))) / scale
-            for alias, (pred, act) in bt.runs.items()})
+        if scale > 0 and bt.runs:
+            per_class.setdefault(bt.clase, []).append((scale, {
+                alias: (pred * pooled.factor(alias), act) for alias, (pred, act) in bt.runs.items()}))
     out = {}
     for clase, rows in per_class.items():
-        common = set.intersection(*(set(r) for r in rows))
-        if len(rows) >= MIN_CLASS and common:
-            out[clase] = min(sorted(common), key=lambda a: float(np.mean([r[a] for r in rows])))
+        common = sorted(set.intersection(*(set(r) for _, r in rows)))
+        if len(rows) < MIN_CLASS or not common:
+            continue
+        mean_rmsse = {a: _mean_rmsse(rows, [a]) for a in common}
+        options = dict(mean_rmsse)
+        if len(common) > COMBO_SIZE:
+            best = sorted(common, key=lambda a: mean_rmsse[a])[:COMBO_SIZE]
+            options[combo(best)] = _mean_rmsse(rows, best)
+        if len(common) > 1:
+            options[combo(common)] = _mean_rmsse(rows, common)
+        out[clase] = min(options, key=lambda a: options[a])
     return out
+
+
+def _mean_rmsse(rows: list[tuple[float, dict[str, tuple[np.ndarray, np.ndarray]]]],
+                members: list[str]) -> float:
+    """Mean over products of the RMSSE of the mean of ``members``' forecasts."""
+    values = []
+    for scale, runs in rows:
+        pred = np.mean([runs[m][0] for m in members], axis=0)
+        act = runs[members[0]][1]
+        values.append(math.sqrt(float(np.mean((pred - act) ** 2))) / scale)
+    return float(np.mean(values))

@@ -125,3 +125,29 @@ def test_the_pooled_factors_survive_json():
     data = Pooled(weekday=(1.0,) * 7, factors={"ses": 1.1}, defaults={"smooth": "ses"})
     assert Pooled.from_json(json.loads(json.dumps(data.as_json()))) == data
     assert Pooled.from_json(None) == Pooled()
+
+
+@pytest.mark.parametrize("clase", ["smooth", "erratic", "intermittent", "lumpy", "none"])
+def test_any_combination_of_a_class_fits_the_stored_model_column(clase):
+    from core.models import forecasts
+
+    aliases = [m.alias for m in models.candidates(clase, prophet=True)]
+    alias = backtest.combo(aliases)
+    assert len(alias) <= forecasts.c.modelo.type.length  # 40: PostgreSQL would refuse more
+    assert backtest.members(alias) == aliases
+    assert backtest.members("comb:ses+theta+tsb") == ["ses", "theta", "tsb"]  # older rows
+
+
+def test_a_class_default_that_is_a_combination_is_scored_and_chosen():
+    rng = np.random.default_rng(9)
+    y = rng.poisson(6, 200).astype(float)
+    pool = [models.WINDOW_AVERAGE, models.SES, models.NAIVE]
+    default = backtest.combo(["window_average", "ses"])
+    out = backtest.choose(y, end=END, h=28, windows=3, models=pool,
+                          pooled=Pooled(defaults={"smooth": default}))
+    assert default in out.candidatos
+    singles = {a: s["rmsse"] for a, s in out.candidatos.items() if a != default}
+    if min(singles.values()) > (1 - backtest.SWITCH_MARGIN) * out.candidatos[default]["rmsse"]:
+        assert out.modelo == default
+    expected = np.mean([models.WINDOW_AVERAGE.forecast(y, 7), models.SES.forecast(y, 7)], axis=0)
+    assert np.allclose(backtest.point_forecast(default, y, 7), expected)
