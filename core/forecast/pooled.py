@@ -51,9 +51,10 @@ def _sample(series: list[np.ndarray], size: int) -> list[np.ndarray]:
 
 def learn(series: Iterable[np.ndarray], *, end: date, daily: bool = True, h: int = DEFAULT_H,
           windows: int = DEFAULT_WINDOWS, models: list[Model] | None = None,
-          sample: int = SAMPLE) -> Pooled:
+          sample: int = SAMPLE, correct: bool = True) -> Pooled:
     """The run's pooled profile, bias corrections and class defaults (Prophet is left out:
-    too slow to backtest on hundreds of products; it keeps a factor of 1)."""
+    too slow to backtest on hundreds of products; it keeps a factor of 1). ``correct=False``
+    learns no bias corrections (a variant the bench reports)."""
     series = [np.asarray(y, dtype=float) for y in series]
     profile = weekday_profile(series, end) if daily else None
     first = Pooled(weekday=profile)
@@ -66,7 +67,8 @@ def learn(series: Iterable[np.ndarray], *, end: date, daily: bool = True, h: int
         for alias, (pred, act) in bt.runs.items():
             actual[alias] = actual.get(alias, 0.0) + float(act.sum())
             forecast[alias] = forecast.get(alias, 0.0) + float(pred.sum())
-    factors = {a: actual[a] / forecast[a] for a in forecast if forecast[a] > 0 and actual[a] > 0}
+    factors = {a: actual[a] / forecast[a] for a in forecast
+               if correct and forecast[a] > 0 and actual[a] > 0}
     corrected = Pooled(weekday=profile, factors=factors)
     return Pooled(weekday=profile, factors=factors, defaults=_defaults(runs, corrected))
 

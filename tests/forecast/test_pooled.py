@@ -74,6 +74,8 @@ def test_a_shared_rise_is_measured_as_a_bias_correction_above_one():
     assert out.factors["window_average"] == pytest.approx(expected)
     corrected = models.WINDOW_AVERAGE.forecast(rising[0], 28, pooled=out)
     assert corrected[0] == pytest.approx(expected * (10 + 0.1 * (199 - 13.5)))
+    assert pooled.learn(rising, end=END, models=[models.WINDOW_AVERAGE], h=28, windows=3,
+                        correct=False).factors == {}
     falling = [y[::-1].copy() for y in rising]
     assert pooled.learn(falling, end=END, models=[models.WINDOW_AVERAGE]).factors[
         "window_average"] < 1.0
