@@ -5,7 +5,9 @@ Online Retail (UCI): the 500 StockCodes with most units, daily units from 2010-1
 12 months held out. Per series RMSSE (scaled by the in-sample one-step naive RMSE, averaged over
 series with a non-zero scale), MASE (carparts: scaled by the in-sample 12-month seasonal naive
 MAE) and pooled bias = (Σ forecast − Σ actual) / Σ actual, for: our per-product choice
-("auto"), the baselines, Prophet applied to all, and the best single model applied to all.
+("auto": the production path, ``core.forecast.pooled.learn`` on the training part, then
+``fit_one`` / ``choose`` per series), the baselines, Prophet applied to all, and the best single
+model applied to all (with the pooled weekday profile, without bias corrections).
 Then the speed of training every product of the demo data on 2 processes, and of one product.
 The last line is one JSON object.
 """
