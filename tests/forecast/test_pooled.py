@@ -153,3 +153,31 @@ def test_a_class_default_that_is_a_combination_is_scored_and_chosen():
         assert out.modelo == default
     expected = np.mean([models.WINDOW_AVERAGE.forecast(y, 7), models.SES.forecast(y, 7)], axis=0)
     assert np.allclose(backtest.point_forecast(default, y, 7), expected)
+
+
+def test_the_batch_learns_its_factors_once_and_on_demand_training_uses_them(clean_db,
+                                                                             monkeypatch):
+    from core.forecast import service, store, train
+    from tests.forecast.factories import make_sales
+
+    ids = make_sales({f"P{k}": list(np.tile(WEEK * (1 + k), 16)) for k in range(4)})
+    run_id = store.create_run(kind=store.KIND_BATCH, trigger="prueba", horizon_days=90,
+                              history_days=730)
+    train.train_all(run_id=run_id, inline=True)
+    learnt = train.run_pooled(store.get_run(run_id))
+    assert learnt is not None and learnt.weekday is not None
+    # the sales end on Monday 2026-11-30 with WEEK's busy day: Monday 2×, Tuesday closed
+    assert learnt.weekday[0] == pytest.approx(2.0) and learnt.weekday[1] == 0.0
+    assert train.latest_pooled() == learnt
+    seen: list[Pooled | None] = []
+    real = train.choose
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("pooled"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train, "choose", spy)
+    row = service.train_single(ids["P1"])
+    assert seen == [learnt]
+    # the closed Tuesday stays closed in the stored forecast
+    assert row["valores"]["yhat"][0] == pytest.approx(0.0, abs=0.5)
