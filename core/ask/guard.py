@@ -16,7 +16,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
 from core.ask.errors import DangerousSql
-from core.ask.schema import ALLOWED_TABLES
+from core.ask.schema import ALLOWED_TABLES, PRIVATE_COLUMNS
 
 MAX_SQL_CHARS = 5000
 SQLGLOT_DIALECT = {"postgresql": "postgres", "sqlite": "sqlite"}
@@ -145,6 +145,8 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
         raise _refuse("solo_select", "Sólo se permiten consultas SELECT (o WITH … SELECT).", sql)
     ctes, tables = _walk(tree, sql)
     used = _check_tables(ctes, tables, dialect, sql)
+    if not used.isdisjoint(PRIVATE_COLUMNS):  # a second walk, only for statements that read clientes
+        _check_private(tree, tables, used, sql)
     _force_limit(tree, limit)
     # The tree is ours (parsed for this check): no defensive copy before generating.
     out = sqlglot_dialect.generate(tree, copy=False, comments=False)
@@ -246,6 +248,48 @@ def _check_tables(ctes: list[exp.CTE], tables: list[exp.Table], dialect: str, sq
                           f"La tabla {name} no está permitida; use sólo: {ALLOWED_LIST}.", sql)
         used.add(name)
     return used  # no tables at all (a SELECT of constants) is harmless
+
+
+def _check_private(tree: exp.Expr, tables: list[exp.Table], used: set[str], sql: str) -> None:
+    """Refuse any read of a private column (schema.PRIVATE_COLUMNS): by name, through ``*``, through a
+    whole-row reference (PostgreSQL's ``SELECT c FROM erp_clientes c``) or through a column list in
+    the table's alias (``erp_clientes AS c(a, b, …)`` renames the columns by position)."""
+    private_tables = used & PRIVATE_COLUMNS.keys()
+    private_names = frozenset().union(*(PRIVATE_COLUMNS[t] for t in private_tables))
+    rows = set(private_tables)  # names that stand for a whole row of a private table
+    for table in tables:
+        if table.name.lower() in private_tables:
+            rows.add(table.alias_or_name.lower())
+            alias = table.args.get("alias")
+            if isinstance(alias, exp.TableAlias) and alias.columns:
+                raise _private(table.name.lower(), "no se pueden renombrar sus columnas", sql)
+    for node in tree.walk():
+        if isinstance(node, exp.Identifier):
+            if str(node.this).lower() in private_names:
+                raise _private(", ".join(sorted(private_tables)), f"la columna {str(node.this).lower()} "
+                               "es un dato personal", sql)
+        elif isinstance(node, exp.Star):
+            if not isinstance(node.parent, exp.Count) and _reads_directly(node.find_ancestor(exp.Select),
+                                                                           private_tables):
+                raise _private(", ".join(sorted(private_tables)), "nombre las columnas en lugar de usar *", sql)
+        elif isinstance(node, exp.Column) and not node.table and node.name.lower() in rows:
+            raise _private(", ".join(sorted(private_tables)), f"{node.name} es la fila completa", sql)
+
+
+def _reads_directly(select: exp.Select | None, names: set[str]) -> bool:
+    """Whether ``select``'s own FROM and JOINs (not its subqueries') include one of the tables ``names``."""
+    if select is None:
+        return True  # no SELECT of its own: assume the worst
+    from_ = select.args.get("from_") or select.args.get("from")
+    sources = [from_.this] if isinstance(from_, exp.From) else []
+    sources += [join.this for join in select.args.get("joins") or []]
+    return any(isinstance(s, exp.Table) and s.name.lower() in names for s in sources)
+
+
+def _private(table: str, why: str, sql: str) -> DangerousSql:
+    return _refuse("datos_personales",
+                   f"La consulta IA no lee datos personales de clientes (RFC, correo, teléfono, dirección) "
+                   f"de {table}: {why}.", sql)
 
 
 def _force_limit(tree: exp.Expr, limit: int) -> None:
