@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -123,6 +123,20 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
     """Accept ``sql`` as one safe read for ``dialect`` ('postgresql' or 'sqlite') or raise DangerousSql."""
     if dialect not in SQLGLOT_DIALECT:
         raise ValueError(f"unsupported dialect {dialect!r}")
+    return _check_cached(sql, dialect, limit)
+
+
+def clear_cache() -> None:
+    """Forget the accepted statements (the bench measures the guard cold with it)."""
+    _check_cached.cache_clear()
+
+
+# The same statement is checked again when a question is asked again after the data changed (the
+# answer cache is keyed by data version), or a statement is run again from the page's editor: an
+# accepted statement's verdict depends only on its text, dialect and limit. Refusals (exceptions)
+# are never cached. Checked is immutable, so sharing one between callers is safe.
+@lru_cache(maxsize=512)
+def _check_cached(sql: str, dialect: str, limit: int) -> Checked:
     text = (sql or "").strip()
     if not text:
         raise _refuse("vacia", "La consulta SQL está vacía.", sql)

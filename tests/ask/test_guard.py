@@ -69,3 +69,17 @@ def test_unicode_escaped_identifier_is_not_run_as_written(dialect):
     ``U & "…"``, and what runs is that rewrite, so the escape never reaches the database."""
     checked = check('SELECT U&"rf\\0063" FROM erp_clientes', dialect=dialect, limit=5)
     assert 'U&"' not in checked.sql and "rfc" not in checked.sql.lower()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_cache_keeps_accepted_statements_only(dialect):
+    from core.ask import guard
+
+    guard.clear_cache()
+    first = check("SELECT codigo FROM erp_productos", dialect=dialect, limit=5)
+    assert check("SELECT codigo FROM erp_productos", dialect=dialect, limit=5) is first
+    assert check("SELECT codigo FROM erp_productos", dialect=dialect, limit=6).sql.endswith("LIMIT 6")
+    for _ in range(2):  # a refusal is decided again every time, never remembered
+        with pytest.raises(DangerousSql):
+            check("SELECT email FROM users", dialect=dialect, limit=5)
+    assert guard._check_cached.cache_info().currsize == 2
