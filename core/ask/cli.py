@@ -1,6 +1,8 @@
 """`python -m core ask`: a question (or, with --sql, a statement a person wrote) through the same
 guard and runner as the page. Without --user it acts as the system account (no rate limit, no
-history row); with --json the last line is the contract's object or {"error": {...}}."""
+history row); with --json the last line is the contract's object or {"error": {"code", "rule", "message"}},
+code as the seed's endpoint: 400 invalid question, 403 refused SQL or permission, 429 too many
+questions a minute (only with --user), 500 execution error, 503 no interpreter could answer."""
 
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sql", metavar="SELECT", help="ejecutar esta consulta SELECT (con la misma revisión)")
     p.add_argument("--user", metavar="CORREO", help="preguntar como esta cuenta (historial y límite por minuto)")
     p.add_argument("--limit", type=int, default=100, help="filas como máximo, 1 a 1000 (predeterminado: 100)")
-    p.add_argument("--json", action="store_true", help="última línea: un objeto JSON")
+    p.add_argument("--json", action="store_true",
+                   help="última línea: un objeto JSON; si falla, {\"error\": {\"code\": 400|403|429|500|503, "
+                        "\"rule\", \"message\"}} (429: más preguntas por minuto que ASK_RATE_LIMIT_PER_MINUTE, "
+                        "sólo con --user)")
     p.set_defaults(handler=_ask)
 
 

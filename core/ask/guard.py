@@ -7,14 +7,16 @@ database executes exactly what was checked. Each refusal names its rule.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
 from core.ask.errors import DangerousSql
-from core.ask.schema import ALLOWED_TABLES
+from core.ask.schema import ALLOWED_TABLES, PRIVATE_COLUMNS
 
 MAX_SQL_CHARS = 5000
 SQLGLOT_DIALECT = {"postgresql": "postgres", "sqlite": "sqlite"}
@@ -65,6 +67,9 @@ FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = tuple(
     ) if hasattr(exp, name)
 )
 SQL_SCHEMAS = {"postgresql": {"public"}, "sqlite": {"main"}}
+# A CTE may not take the name of a table, allowed or not: it would hide what is really read.
+RESERVED_CTE_NAMES = frozenset({"users", "query_history", "sync_jobs", "uploads", "information_schema"})
+ALLOWED_LIST = ", ".join(sorted(ALLOWED_TABLES))  # for the messages, built once
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,40 @@ class Checked:
     limit: int
 
 
+# What the walk must do with a node, decided once per node class instead of a chain of
+# isinstance checks on every node of every statement (the guard's hot loop).
+_FORBIDDEN, _SELECT, _FUNC, _PARAM, _IDENT, _TABLE, _CTE, _WITH = (1 << i for i in range(8))
+_KINDS: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = 0
+        if issubclass(cls, FORBIDDEN_NODES):
+            kind |= _FORBIDDEN
+        if issubclass(cls, exp.Select):
+            kind |= _SELECT
+        if issubclass(cls, exp.Func) and not issubclass(cls, exp.Connector | exp.Binary | exp.Unary):
+            kind |= _FUNC
+        if issubclass(cls, exp.Parameter | exp.Placeholder | exp.SessionParameter):
+            kind |= _PARAM
+        if issubclass(cls, exp.Identifier):
+            kind |= _IDENT
+        if issubclass(cls, exp.Table):
+            kind |= _TABLE
+        if issubclass(cls, exp.CTE):
+            kind |= _CTE
+        _KINDS[cls] = kind
+    return kind
+
+
+@cache
+def _dialect(dialect: str) -> Dialect:
+    """sqlglot's dialect object, looked up once (not on every parse and every generate)."""
+    return Dialect.get_or_raise(SQLGLOT_DIALECT[dialect])
+
+
 def _refuse(rule: str, message: str, sql: str) -> DangerousSql:
     return DangerousSql(message, rule=rule, sql=sql)
 
@@ -84,6 +123,20 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
     """Accept ``sql`` as one safe read for ``dialect`` ('postgresql' or 'sqlite') or raise DangerousSql."""
     if dialect not in SQLGLOT_DIALECT:
         raise ValueError(f"unsupported dialect {dialect!r}")
+    return _check_cached(sql, dialect, limit)
+
+
+def clear_cache() -> None:
+    """Forget the accepted statements (the bench measures the guard cold with it)."""
+    _check_cached.cache_clear()
+
+
+# The same statement is checked again when a question is asked again after the data changed (the
+# answer cache is keyed by data version), or a statement is run again from the page's editor: an
+# accepted statement's verdict depends only on its text, dialect and limit. Refusals (exceptions)
+# are never cached. Checked is immutable, so sharing one between callers is safe.
+@lru_cache(maxsize=512)
+def _check_cached(sql: str, dialect: str, limit: int) -> Checked:
     text = (sql or "").strip()
     if not text:
         raise _refuse("vacia", "La consulta SQL está vacía.", sql)
@@ -91,8 +144,9 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
         raise _refuse("longitud", f"La consulta SQL pasa de {MAX_SQL_CHARS:,} caracteres.", sql)
     if "\x00" in text:
         raise _refuse("sintaxis", "La consulta SQL contiene caracteres no válidos.", sql)
+    sqlglot_dialect = _dialect(dialect)
     try:
-        statements = [s for s in sqlglot.parse(text, read=SQLGLOT_DIALECT[dialect]) if s is not None]
+        statements = [s for s in sqlglot_dialect.parse(text) if s is not None]
     except (ParseError, TokenError) as exc:
         raise _refuse("sintaxis", f"La consulta SQL no es válida: {_first_line(exc)}", sql) from exc
     if len(statements) != 1:
@@ -103,21 +157,52 @@ def check(sql: str, *, dialect: str, limit: int) -> Checked:
         tree = tree.this
     if not isinstance(tree, exp.Query) or not isinstance(tree, exp.Select | exp.SetOperation):
         raise _refuse("solo_select", "Sólo se permiten consultas SELECT (o WITH … SELECT).", sql)
-    for node in tree.walk():
-        if isinstance(node, FORBIDDEN_NODES):
-            raise _refuse("solo_select",
-                          f"Sólo se permiten lecturas: la consulta contiene {type(node).__name__.upper()}.", sql)
-        if isinstance(node, exp.Select) and node.args.get("locks"):
-            raise _refuse("solo_select", "Sólo se permiten lecturas: la consulta bloquea filas (FOR UPDATE).", sql)
-        if isinstance(node, exp.Func) and not isinstance(node, exp.Connector | exp.Binary | exp.Unary):
-            _check_function(node, sql)
-        if isinstance(node, exp.Parameter | exp.Placeholder | exp.SessionParameter) or (
-                isinstance(node, exp.Identifier) and str(node.this)[:1] in {"$", ":", "@", "?"}):
-            raise _refuse("sintaxis", "La consulta no puede llevar parámetros ni variables.", sql)
-    tables = _check_tables(tree, dialect, sql)
-    limited = _force_limit(tree, limit)
-    out = limited.sql(dialect=SQLGLOT_DIALECT[dialect], comments=False)
-    return Checked(sql=out, tables=tuple(sorted(tables)), limit=limit)
+    ctes, tables = _walk(tree, sql)
+    used = _check_tables(ctes, tables, dialect, sql)
+    if not used.isdisjoint(PRIVATE_COLUMNS):  # a second walk, only for statements that read clientes
+        _check_private(tree, tables, used, sql)
+    _force_limit(tree, limit)
+    # The tree is ours (parsed for this check): no defensive copy before generating.
+    out = sqlglot_dialect.generate(tree, copy=False, comments=False)
+    return Checked(sql=out, tables=tuple(sorted(used)), limit=limit)
+
+
+def _walk(tree: exp.Expr, sql: str) -> tuple[list[exp.CTE], list[exp.Table]]:
+    """One breadth-first pass over the tree: refuse writes, locks, functions and parameters; collect
+    the CTEs and tables for the allow-list check (done after, so the refusal order is unchanged)."""
+    ctes: list[exp.CTE] = []
+    tables: list[exp.Table] = []
+    queue: deque[exp.Expr] = deque((tree,))
+    pop, push, kinds = queue.popleft, queue.append, _KINDS
+    while queue:
+        node = pop()
+        cls = type(node)
+        kind = kinds.get(cls)
+        if kind is None:
+            kind = _kind(cls)
+        if kind:
+            if kind & _FORBIDDEN:
+                raise _refuse("solo_select",
+                              f"Sólo se permiten lecturas: la consulta contiene {cls.__name__.upper()}.", sql)
+            if kind & _SELECT and node.args.get("locks"):
+                raise _refuse("solo_select", "Sólo se permiten lecturas: la consulta bloquea filas (FOR UPDATE).", sql)
+            if kind & _FUNC:
+                _check_function(node, sql)  # type: ignore[arg-type]
+            if kind & _PARAM or (kind & _IDENT and str(node.this)[:1] in {"$", ":", "@", "?"}):
+                raise _refuse("sintaxis", "La consulta no puede llevar parámetros ni variables.", sql)
+            if kind & _TABLE:
+                tables.append(node)  # type: ignore[arg-type]
+            elif kind & _CTE:
+                ctes.append(node)  # type: ignore[arg-type]
+        # Expr.iter_expressions, inlined: this loop runs for every node of every statement.
+        for value in node.args.values():
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, exp.Expr):
+                        push(item)
+            elif isinstance(value, exp.Expr):
+                push(value)
+    return ctes, tables
 
 
 def _first_line(exc: Exception) -> str:
@@ -153,42 +238,82 @@ def _cte_names_in_scope(node: exp.Expr) -> set[str]:
     return names
 
 
-def _check_tables(tree: exp.Expr, dialect: str, sql: str) -> set[str]:
+def _check_tables(ctes: list[exp.CTE], tables: list[exp.Table], dialect: str, sql: str) -> set[str]:
     used: set[str] = set()
-    for cte in tree.find_all(exp.CTE):
+    for cte in ctes:
         alias = cte.alias_or_name.lower()
-        if alias in ALLOWED_TABLES or alias.startswith(("pg_", "sqlite_")) or alias in {
-                "users", "query_history", "sync_jobs", "uploads", "information_schema"}:
+        if alias in ALLOWED_TABLES or alias.startswith(("pg_", "sqlite_")) or alias in RESERVED_CTE_NAMES:
             raise _refuse("tablas_permitidas",
                           f"Una subconsulta WITH no puede llamarse como una tabla ({alias}).", sql)
-    for table in tree.find_all(exp.Table):
+    schemas = SQL_SCHEMAS[dialect]
+    for table in tables:
         if not isinstance(table.this, exp.Identifier):
             raise _refuse("tablas_permitidas",
                           "Sólo se puede leer de tablas permitidas, no de funciones.", sql)
         name = table.name.lower()
         schema = table.db.lower() if table.db else ""
-        if table.catalog or (schema and schema not in SQL_SCHEMAS[dialect]):
+        if table.catalog or (schema and schema not in schemas):
             raise _refuse("tablas_permitidas",
-                          f"La tabla {table.sql()} no está permitida; use sólo: {', '.join(sorted(ALLOWED_TABLES))}.", sql)
-        if not schema and name in _cte_names_in_scope(table):
+                          f"La tabla {table.sql()} no está permitida; use sólo: {ALLOWED_LIST}.", sql)
+        if not schema and ctes and name in _cte_names_in_scope(table):
             continue
         if name not in ALLOWED_TABLES:
             raise _refuse("tablas_permitidas",
-                          f"La tabla {name} no está permitida; use sólo: {', '.join(sorted(ALLOWED_TABLES))}.", sql)
+                          f"La tabla {name} no está permitida; use sólo: {ALLOWED_LIST}.", sql)
         used.add(name)
-    if not used and not list(tree.find_all(exp.Table)):
-        pass  # a SELECT of constants is harmless
-    return used
+    return used  # no tables at all (a SELECT of constants) is harmless
 
 
-def _force_limit(tree: exp.Expr, limit: int) -> exp.Expr:
-    """The statement with LIMIT min(its own, ``limit``); an OFFSET is kept."""
+def _check_private(tree: exp.Expr, tables: list[exp.Table], used: set[str], sql: str) -> None:
+    """Refuse any read of a private column (schema.PRIVATE_COLUMNS): by name, through ``*``, through a
+    whole-row reference (PostgreSQL's ``SELECT c FROM erp_clientes c``) or through a column list in
+    the table's alias (``erp_clientes AS c(a, b, …)`` renames the columns by position)."""
+    private_tables = used & PRIVATE_COLUMNS.keys()
+    private_names = frozenset().union(*(PRIVATE_COLUMNS[t] for t in private_tables))
+    rows = set(private_tables)  # names that stand for a whole row of a private table
+    for table in tables:
+        if table.name.lower() in private_tables:
+            rows.add(table.alias_or_name.lower())
+            alias = table.args.get("alias")
+            if isinstance(alias, exp.TableAlias) and alias.columns:
+                raise _private(table.name.lower(), "no se pueden renombrar sus columnas", sql)
+    for node in tree.walk():
+        if isinstance(node, exp.Identifier):
+            if str(node.this).lower() in private_names:
+                raise _private(", ".join(sorted(private_tables)), f"la columna {str(node.this).lower()} "
+                               "es un dato personal", sql)
+        elif isinstance(node, exp.Star):
+            if not isinstance(node.parent, exp.Count) and _reads_directly(node.find_ancestor(exp.Select),
+                                                                           private_tables):
+                raise _private(", ".join(sorted(private_tables)), "nombre las columnas en lugar de usar *", sql)
+        elif isinstance(node, exp.Column) and not node.table and node.name.lower() in rows:
+            raise _private(", ".join(sorted(private_tables)), f"{node.name} es la fila completa", sql)
+
+
+def _reads_directly(select: exp.Select | None, names: set[str]) -> bool:
+    """Whether ``select``'s own FROM and JOINs (not its subqueries') include one of the tables ``names``."""
+    if select is None:
+        return True  # no SELECT of its own: assume the worst
+    from_ = select.args.get("from_") or select.args.get("from")
+    sources = [from_.this] if isinstance(from_, exp.From) else []
+    sources += [join.this for join in select.args.get("joins") or []]
+    return any(isinstance(s, exp.Table) and s.name.lower() in names for s in sources)
+
+
+def _private(table: str, why: str, sql: str) -> DangerousSql:
+    return _refuse("datos_personales",
+                   f"La consulta IA no lee datos personales de clientes (RFC, correo, teléfono, dirección) "
+                   f"de {table}: {why}.", sql)
+
+
+def _force_limit(tree: exp.Expr, limit: int) -> None:
+    """Give the statement LIMIT min(its own, ``limit``), in place; an OFFSET is kept."""
     current = tree.args.get("limit")
     if isinstance(current, exp.Limit):
         value = current.expression
         if isinstance(value, exp.Literal) and value.is_int and int(value.this) <= limit:
-            return tree
+            return
     elif isinstance(current, exp.Fetch):
         tree.set("limit", None)
-    assert isinstance(tree, exp.Query)
-    return tree.limit(limit, copy=False)  # the tree is ours: parsed for this check
+    # Built directly rather than with Query.limit(), which parses the text "LIMIT n".
+    tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))

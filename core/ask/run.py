@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from core import db
 from core.ask.errors import DangerousSql, ExecutionError
 from core.ask.guard import ALLOWED_FUNCTIONS, Checked
-from core.ask.schema import ALLOWED_TABLES
+from core.ask.schema import ALLOWED_TABLES, PRIVATE_COLUMNS
 from core.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,8 @@ def _authorizer_for(real_tables: frozenset[str]) -> Callable[..., int]:
         if action == sqlite3.SQLITE_READ:
             name = (arg1 or "").lower()
             ok = name in ALLOWED_TABLES or (name not in real_tables and not name.startswith("sqlite_"))
+            if (arg2 or "").lower() in PRIVATE_COLUMNS.get(name, ()):
+                ok = False  # customer personal data, as in the guard
             return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
         return _authorizer(action, arg1, arg2, _db, _trigger)
 
@@ -157,7 +159,9 @@ def _authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None
     if action == sqlite3.SQLITE_SELECT:
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_READ:
-        return sqlite3.SQLITE_OK if (arg1 or "").lower() in ALLOWED_TABLES else sqlite3.SQLITE_DENY
+        name = (arg1 or "").lower()
+        ok = name in ALLOWED_TABLES and (arg2 or "").lower() not in PRIVATE_COLUMNS.get(name, ())
+        return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION:
         return sqlite3.SQLITE_OK if (arg2 or "").lower() in _ALLOWED_SQLITE_FUNCTIONS else sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_RECURSIVE:

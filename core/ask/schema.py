@@ -111,6 +111,13 @@ CATALOG: tuple[TableInfo, ...] = (
 
 TABLES = {t.name: t for t in CATALOG}
 ALLOWED_TABLES = frozenset(TABLES)
+# Customer personal data (RFC, e-mail, phone, address): synced for the ERP's sake, but no purchasing
+# question needs it, answers are cached for every user alike and, with an LLM, questions and SQL
+# leave the building. Never described in the catalog above; the guard refuses any read of it,
+# for every role (admin included), and on SQLite the runner's authorizer too.
+PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
+    "erp_clientes": frozenset({"rfc", "email", "telefono", "direccion"}),
+}
 RULES = (
     "Ventas netas = SUM(erp_ventas_detalle.importe) de documentos con COALESCE(estatus, 'N') <> 'C'; "
     "las devoluciones (tipo 'D') ya vienen negativas.",

@@ -69,6 +69,17 @@ ATTACKS: list[tuple[str, str, set[str] | None]] = [
     ("función desconocida", "SELECT obtener_secreto()", {"funcion_no_permitida"}),
     ("vacía", "   ", {"vacia"}),
     ("demasiado larga", "SELECT 1 " + "+ 1 " * 3000, {"longitud"}),
+    # Customer personal data (schema.PRIVATE_COLUMNS): by name, through *, a whole-row reference or renamed.
+    ("RFC y correo de clientes", "SELECT nombre, rfc, email FROM erp_clientes", {"datos_personales"}),
+    ("teléfono con alias de tabla", "SELECT c.nombre, c.telefono FROM erp_clientes c", {"datos_personales"}),
+    ("dirección sólo en el WHERE", "SELECT nombre FROM erp_clientes WHERE direccion LIKE '%Zapopan%'", {"datos_personales"}),
+    ("asterisco sobre clientes", "SELECT * FROM erp_clientes", {"datos_personales"}),
+    ("c.* en un join", "SELECT v.folio, c.* FROM erp_ventas v JOIN erp_clientes c ON c.id = v.cliente_id", {"datos_personales"}),
+    ("asterisco en subconsulta de clientes", "SELECT s.* FROM (SELECT * FROM erp_clientes) s", {"datos_personales"}),
+    ("fila completa de clientes", "SELECT c FROM erp_clientes c", {"datos_personales"}),
+    ("campo de la fila completa", "SELECT (c).rfc FROM erp_clientes c", {"datos_personales", "sintaxis"}),
+    ("columnas renombradas por posición", "SELECT x6 FROM erp_clientes AS c(a1, a2, a3, a4, a5, x6)", {"datos_personales", "sintaxis"}),
+    ("correo en una CTE", "WITH k AS (SELECT id, email AS contacto FROM erp_clientes) SELECT contacto FROM k", {"datos_personales"}),
     ("producto cruz eterno", "SELECT count(*) FROM erp_ventas_detalle a, erp_ventas_detalle b, erp_ventas_detalle c, erp_ventas_detalle d", None),
     ("recursión infinita", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r", None),
 ]
@@ -81,8 +92,11 @@ def fingerprint(engine: Engine) -> str:
         if engine.dialect.name == "postgresql":
             tables = conn.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).scalars().all()
+            # Roles are cluster-wide: other databases' AI roles (other test runs, benches) come and go
+            # meanwhile, so they are left out; this database's and every other role are compared.
             parts.append(repr(conn.execute(text(
-                "SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY 1")).all()))
+                "SELECT rolname, rolsuper, rolcanlogin FROM pg_roles WHERE rolname !~ '_ask_(reader|history)$' "
+                "OR left(rolname, length(current_database()) + 1) = current_database() || '_' ORDER BY 1")).all()))
             parts.append(repr(conn.execute(text(
                 "SELECT table_name, column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = 'public' ORDER BY 1, 2")).all()))

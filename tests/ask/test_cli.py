@@ -16,9 +16,9 @@ from core import db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
+def run_cli(*args: str, per_minute: int = 10) -> tuple[int, str, str]:
     done = subprocess.run([sys.executable, "-m", "core", "ask", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "ASK_RATE_LIMIT_PER_MINUTE": "10"}, timeout=300)
+                          env={**os.environ, "ASK_RATE_LIMIT_PER_MINUTE": str(per_minute)}, timeout=300)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -81,3 +81,23 @@ def test_user_option_checks_the_permission_and_records_history(demo_data, users)
 def test_too_short_question(demo_data):
     code, out, _ = run_cli("ab", "--json")
     assert code == 1 and last_json(out)["error"]["rule"] == "longitud"
+
+
+def test_rate_limit_is_429_in_the_json_and_in_the_help(demo_data):
+    from core.users import create_user
+
+    user = create_user(None, email=f"cli-{uuid.uuid4().hex[:8]}@pruebas.devcompras.mx", name="Comprador CLI",
+                       role="user", password="Demo1234!")
+    assert run_cli("valor del inventario", "--user", user.email, per_minute=1)[0] == 0
+    code, out, err = run_cli("valor del inventario", "--user", user.email, "--json", per_minute=1)
+    assert code == 1 and err.startswith("Hizo 1 preguntas en el último minuto")
+    error = last_json(out)["error"]
+    assert error["code"] == 429 and error["rule"] == "limite_por_minuto"
+    code, out, _ = run_cli("--help")
+    assert code == 0 and "400|403|429|500|503" in " ".join(out.split())
+
+
+def test_readme_lists_the_error_codes_with_429():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert '{"error": {"code": 400|403|429|500|503' in readme
+    assert "429" in readme[readme.index("## Consulta IA"):readme.index("## Pronósticos de demanda")]

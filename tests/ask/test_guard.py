@@ -50,3 +50,36 @@ def test_honest_reads_pass(dialect):
     checked = check(sql, dialect=dialect, limit=100)
     assert checked.tables == ("erp_productos", "erp_ventas", "erp_ventas_detalle")
     assert "/*" not in check("SELECT 1 /* nota */", dialect=dialect, limit=1).sql
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_customer_reads_without_personal_data_pass(dialect):
+    """The personal-data rule stops only personal data: counts, names and sales per customer still pass."""
+    assert check("SELECT COUNT(*) FROM erp_clientes", dialect=dialect, limit=5).tables == ("erp_clientes",)
+    top = ("SELECT c.clave, c.nombre, SUM(v.total) AS total FROM erp_ventas v JOIN erp_clientes c "
+           "ON c.id = v.cliente_id GROUP BY c.clave, c.nombre ORDER BY total DESC")
+    assert check(top, dialect=dialect, limit=5).sql.endswith("LIMIT 5")
+    assert check("SELECT * FROM erp_ventas", dialect=dialect, limit=5).tables == ("erp_ventas",)
+    assert check("SELECT s.* FROM (SELECT clave, nombre FROM erp_clientes) s", dialect=dialect, limit=5)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_unicode_escaped_identifier_is_not_run_as_written(dialect):
+    """PostgreSQL's U&"…" could spell a private column without its letters; sqlglot reads it as
+    ``U & "…"``, and what runs is that rewrite, so the escape never reaches the database."""
+    checked = check('SELECT U&"rf\\0063" FROM erp_clientes', dialect=dialect, limit=5)
+    assert 'U&"' not in checked.sql and "rfc" not in checked.sql.lower()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_cache_keeps_accepted_statements_only(dialect):
+    from core.ask import guard
+
+    guard.clear_cache()
+    first = check("SELECT codigo FROM erp_productos", dialect=dialect, limit=5)
+    assert check("SELECT codigo FROM erp_productos", dialect=dialect, limit=5) is first
+    assert check("SELECT codigo FROM erp_productos", dialect=dialect, limit=6).sql.endswith("LIMIT 6")
+    for _ in range(2):  # a refusal is decided again every time, never remembered
+        with pytest.raises(DangerousSql):
+            check("SELECT email FROM users", dialect=dialect, limit=5)
+    assert guard._check_cached.cache_info().currsize == 2

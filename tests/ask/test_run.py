@@ -67,3 +67,17 @@ def test_the_read_runs_read_only_as_the_reader_with_a_timeout(engine, demo_data)
     result = execute(_unchecked("SELECT current_setting('transaction_read_only') AS ro, current_user AS who, "
                                 "current_setting('statement_timeout') AS timeout"), explain=False)
     assert result.rows == [{"ro": "on", "who": engine.url.database + "_ask_reader", "timeout": "5s"}]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT nombre, rfc FROM erp_clientes",
+    "SELECT * FROM erp_clientes",
+    "SELECT nombre FROM erp_clientes WHERE email IS NOT NULL",
+])
+def test_sqlite_refuses_customer_personal_data_by_itself(engine, demo_data, sql):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's reader role has SELECT on the whole table (migration 0009): the guard stops these")
+    with pytest.raises(DangerousSql) as caught:
+        execute(_unchecked(sql), explain=False)
+    assert caught.value.rule == "permiso_bd"
+    assert execute(_unchecked("SELECT clave, nombre FROM erp_clientes ORDER BY clave LIMIT 3"), explain=False).rows
