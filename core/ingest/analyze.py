@@ -20,7 +20,7 @@ from core.ingest.limits import col_letter
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
-from core.ingest.util import paused_gc
+from core.ingest.util import paused_gc, phase
 from core.text import plural
 
 _FEMININE = {"existencia", "cantidad"}
@@ -98,9 +98,11 @@ def _analyze(
     mapping: Mapping[str, int | None] | None,
 ) -> Preview:
     """The body of analyze."""
-    sniffed = sniff(data, filename, max_mb=max_mb)
+    with phase("sniff"):
+        sniffed = sniff(data, filename, max_mb=max_mb)
     sheet, guess, others = _pick_sheet(read_sheets(data, sniffed))
-    rows = sheet.rows()
+    with phase("cells"):
+        rows = sheet.rows()
     width = max((len(r) for r in rows[guess.first : guess.last + 60]), default=len(guess.labels))
     cols = dict(guess.mapping)
     for field, col in (mapping or {}).items():

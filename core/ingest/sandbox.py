@@ -27,6 +27,7 @@ import os
 import resource
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from typing import Any
 
 from core.ingest.errors import IngestError
 from core.ingest.preview import Preview
+from core.ingest.util import phase, recording_phases
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,15 @@ _last = threading.local()
 def last_peak_mb() -> float | None:
     """Peak resident memory (MB) of this thread's last analysis child, if it answered."""
     return getattr(_last, "peak_mb", None)
+
+
+def last_phases() -> dict[str, float]:
+    """Seconds of each phase of this thread's last analysis (child start, its reading and analysis
+    phases, sending the result back, the child's exit), for benchmarks; empty if it never answered.
+    perf_counter is CLOCK_MONOTONIC on Linux, the same clock in both processes."""
+    return dict(getattr(_last, "phases", {}))
+
+
 _context: Any = None
 
 
@@ -125,7 +136,9 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
     limits = limits or Limits.for_size(max_mb)
     ctx = _get_context()
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(writer, data, filename, max_mb, dict(options), limits),
+    _last.phases, _last.peak_mb = {}, None
+    started = received = time.perf_counter()
+    proc = ctx.Process(target=_child, args=(writer, data, filename, max_mb, dict(options), limits, started),
                        name="devcompras-ingest")
     _starting.ours = True
     try:
@@ -141,10 +154,11 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
         if not reader.poll(limits.wall_seconds):
             log.warning("analysis of %s stopped after %.0f s", filename, limits.wall_seconds)
             raise IngestError(_too_slow(limits))
-        _last.peak_mb = None
         try:
-            outcome, payload, peak_kb = reader.recv()
+            outcome, payload, peak_kb, phases, sent_at = reader.recv()
+            received = time.perf_counter()
             _last.peak_mb = peak_kb / 1024
+            _last.phases = {**phases, "send": received - sent_at}
             log.info("analysis of %s: %s, peak RSS %.0f MB", filename, outcome, _last.peak_mb)
         except EOFError:
             proc.join(10)
@@ -155,6 +169,8 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
         if proc.is_alive():
             proc.kill()
         proc.join()
+        if "send" in _last.phases:
+            _last.phases["exit"] = time.perf_counter() - received
     if outcome == "ok":
         return payload
     if outcome == "refused":
@@ -169,25 +185,28 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
 
 
 def _child(writer: Connection, data: bytes, filename: str, max_mb: float, options: Mapping[str, Any],
-           limits: Limits) -> None:
-    """The child's body: limit itself, analyse, send back (outcome, payload)."""
+           limits: Limits, started: float) -> None:
+    """The child's body: limit itself, analyse, send back (outcome, payload, peak RSS, phases, when)."""
     from core.ingest.analyze import analyze
 
     _limit(limits)
     result: tuple[str, Any]
-    try:
-        result = ("ok", analyze(data, filename, max_mb=max_mb, **options))
-    except IngestError as exc:
-        result = ("refused", exc.message)
-    except MemoryError:
-        result = ("memory", None)
-    except Exception:
-        result = ("error", traceback.format_exc())
+    with recording_phases() as phases:
+        phases["start"] = time.perf_counter() - started
+        try:
+            with phase("analyze"):
+                result = ("ok", analyze(data, filename, max_mb=max_mb, **options))
+        except IngestError as exc:
+            result = ("refused", exc.message)
+        except MemoryError:
+            result = ("memory", None)
+        except Exception:
+            result = ("error", traceback.format_exc())
     del data
     try:
-        writer.send((*result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        writer.send((*result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, phases, time.perf_counter()))
     except MemoryError:
-        writer.send(("memory", None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        writer.send(("memory", None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, {}, time.perf_counter()))
     writer.close()
 
 
