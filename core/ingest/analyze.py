@@ -20,7 +20,7 @@ from core.ingest.limits import col_letter
 from core.ingest.preview import KIND_LABELS, Preview
 from core.ingest.read import RawSheet, read_sheets
 from core.ingest.sniff import sniff
-from core.ingest.util import paused_gc
+from core.ingest.util import keep_alive, paused_gc, phase
 from core.text import plural
 
 _FEMININE = {"existencia", "cantidad"}
@@ -98,9 +98,12 @@ def _analyze(
     mapping: Mapping[str, int | None] | None,
 ) -> Preview:
     """The body of analyze."""
-    sniffed = sniff(data, filename, max_mb=max_mb)
+    with phase("sniff"):
+        sniffed = sniff(data, filename, max_mb=max_mb)
     sheet, guess, others = _pick_sheet(read_sheets(data, sniffed))
-    rows = sheet.rows()
+    with phase("cells"):
+        rows = sheet.rows()
+    keep_alive(rows)  # in the analysis child, never freed cell by cell (see keep_alive)
     width = max((len(r) for r in rows[guess.first : guess.last + 60]), default=len(guess.labels))
     cols = dict(guess.mapping)
     for field, col in (mapping or {}).items():
@@ -258,10 +261,10 @@ def _clean_rows(pv: Preview, raw_rows: list[list[Any]], first_row: int, title_ra
         _reject_repeated(frame, reasons, accepted, rejected)
     pv.skipped = int(skip.sum())
     pv.rejected = [{"row": int(fila[i]), "reason": str(reasons[i])} for i in np.flatnonzero(rejected)]
+    # Only the accepted rows, one array per column: no DataFrame of every row filtered and re-indexed
+    # afterwards (two copies), and copy=False keeps pandas from stacking same-typed columns (a third).
     # Text stays as Python objects (no conversion to Arrow strings: nothing here needs it).
-    df = pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) is np.dtype(object) else v
-                       for k, v in frame.items()})
-    pv.rows = df.loc[accepted].reset_index(drop=True)
+    pv.rows = pd.DataFrame({k: np.asarray(v)[accepted] for k, v in frame.items()}, copy=False)
     _date_range(pv, title_range)
     _value_notes(pv, fila[accepted], {k: v[accepted] for k, v in numbers.items()}, frame.get("folio"), accepted)
 

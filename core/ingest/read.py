@@ -26,6 +26,7 @@ from core.ingest.limits import (
     check_sheet_count,
 )
 from core.ingest.sniff import Sniffed
+from core.ingest.util import phase
 from core.ingest.xlsx_scan import scan_workbook
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ def read_sheets(data: bytes, sniffed: Sniffed) -> list[RawSheet]:
     """Sheets of a workbook, tables of an HTML page or the one table of a CSV."""
     if sniffed.fmt in ("xlsx", "xls", "ods"):
         if sniffed.fmt == "xlsx":
-            scan_workbook(data)  # before calamine allocates each sheet's grid
-        return _read_calamine(data)
+            with phase("scan"):
+                scan_workbook(data)  # before calamine allocates each sheet's grid
+        with phase("parse"):
+            return _read_calamine(data)
     text = data.decode(sniffed.encoding or "utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -12,6 +12,11 @@ spawn is safe but starts a fresh interpreter and re-imports pandas per upload (a
 The fork server is one clean, single-threaded process started once, with the ingest modules
 already imported; each analysis is a fork of it (milliseconds).
 
+The file goes to the child, and the preview comes back, in an anonymous in-memory file (memfd)
+rather than through a pipe: a pipe moves 64 KiB per switch between the two processes, and on a
+busy machine each switch waits for a time slice (the benchmark's 24 MB workbook took 1-2 s to
+reach the child with the load average at 20; written to a memfd it is one copy each way).
+
 multiprocessing re-runs the parent's ``__main__`` in every child (as ``__mp_main__``) so that
 functions defined there unpickle. Under Streamlit ``__main__`` is the app script being run
 (Streamlit installs it there): a child would run the app. Our child needs nothing from
@@ -24,18 +29,23 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
+import sys
+import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from multiprocessing import forkserver, spawn
+from multiprocessing import forkserver, reduction, spawn
 from multiprocessing.connection import Connection
 from typing import Any
 
 from core.ingest.errors import IngestError
 from core.ingest.preview import Preview
+from core.ingest.util import keeping, phase, recording_phases
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +57,7 @@ MEMORY_BYTES_PER_MB = 96 * 1024**2
 # Time: 30 s, plus 2 s for each MB the size cap allows above 15 MB (reading runs ~5 MB/s here).
 BASE_SECONDS = 30.0
 SECONDS_PER_MB = 2.0
-_PRELOAD = ["core.ingest.analyze"]
+_PRELOAD = ["core.ingest.analyze", "core.ingest.warmup"]  # warmup: one small analysis in the server
 _ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"
 _lock = threading.Lock()
 _starting = threading.local()
@@ -57,6 +67,15 @@ _last = threading.local()
 def last_peak_mb() -> float | None:
     """Peak resident memory (MB) of this thread's last analysis child, if it answered."""
     return getattr(_last, "peak_mb", None)
+
+
+def last_phases() -> dict[str, float]:
+    """Seconds of each phase of this thread's last analysis (child start, its reading and analysis
+    phases, sending the result back, the child's exit), for benchmarks; empty if it never answered.
+    perf_counter is CLOCK_MONOTONIC on Linux, the same clock in both processes."""
+    return dict(getattr(_last, "phases", {}))
+
+
 _context: Any = None
 
 
@@ -85,6 +104,19 @@ def _get_context() -> Any:
             _start_server()
             _context = ctx
         return _context
+
+
+def prestart() -> None:
+    """Start the fork server in the background (its imports and warm-up take 0.5-2 s), so that the
+    first analysis of this process does not wait for it; errors surface at that analysis instead."""
+
+    def start() -> None:
+        try:
+            _get_context()
+        except Exception:  # noqa: BLE001 - analyze_isolated starts it again and reports
+            log.warning("could not start the ingest fork server in advance", exc_info=True)
+
+    threading.Thread(target=start, name="devcompras-ingest-prestart", daemon=True).start()
 
 
 def _start_server() -> None:
@@ -119,32 +151,89 @@ def _without_main(original: Callable[[str], dict[str, Any]]) -> Callable[[str], 
     return preparation_data
 
 
+class SharedBytes:
+    """Bytes in an anonymous in-memory file whose descriptor the child inherits (see the module's
+    docstring); pickled into the child's arguments as that descriptor, never as the bytes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    @classmethod
+    def create(cls, data: bytes = b"") -> SharedBytes:
+        """A new in-memory file holding `data` (a hidden temporary file where memfd is missing)."""
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("devcompras-ingest", os.MFD_CLOEXEC)
+        else:
+            fd, path = tempfile.mkstemp(prefix="devcompras-ingest-")
+            os.unlink(path)
+        shared = cls(fd)
+        shared.write(data)
+        return shared
+
+    def write(self, data: bytes) -> None:
+        """Replace the contents with `data`."""
+        os.ftruncate(self.fd, 0)
+        view, done = memoryview(data), 0
+        while done < len(view):
+            done += os.pwrite(self.fd, view[done:], done)
+
+    def read(self) -> bytes:
+        """The whole contents."""
+        size = os.fstat(self.fd).st_size
+        parts, done = [], 0
+        while done < size:
+            part = os.pread(self.fd, size - done, done)
+            if not part:
+                break
+            parts.append(part)
+            done += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Only while a child starts: the descriptor travels to it (SCM_RIGHTS through the fork server).
+        return _rebuild_shared, (reduction.DupFd(self.fd),)
+
+
+def _rebuild_shared(dup: Any) -> SharedBytes:
+    return SharedBytes(dup.detach())
+
+
 def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limits | None = None,
                      **options: Any) -> Preview:
     """core.ingest.analyze.analyze in a limited child; its IngestError, or ours, on failure."""
     limits = limits or Limits.for_size(max_mb)
     ctx = _get_context()
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(writer, data, filename, max_mb, dict(options), limits),
-                       name="devcompras-ingest")
+    _last.phases, _last.peak_mb = {}, None
+    started = received = time.perf_counter()
+    source, result = SharedBytes.create(data), SharedBytes.create()
+    proc = ctx.Process(target=_child, args=(writer, source, result, filename, max_mb, dict(options), limits,
+                                            started), name="devcompras-ingest")
     _starting.ours = True
     try:
         proc.start()
     except BaseException:
         reader.close()
         writer.close()
+        result.close()
         raise
     finally:
         _starting.ours = False
+        source.close()  # the child holds its own descriptor: the file lives until it closes it
     try:
         writer.close()
         if not reader.poll(limits.wall_seconds):
             log.warning("analysis of %s stopped after %.0f s", filename, limits.wall_seconds)
             raise IngestError(_too_slow(limits))
-        _last.peak_mb = None
         try:
-            outcome, payload, peak_kb = reader.recv()
+            peak_kb, phases, sent_at = reader.recv()
+            outcome, payload = pickle.loads(result.read())
+            received = time.perf_counter()
             _last.peak_mb = peak_kb / 1024
+            _last.phases = {**phases, "send": received - sent_at}
             log.info("analysis of %s: %s, peak RSS %.0f MB", filename, outcome, _last.peak_mb)
         except EOFError:
             proc.join(10)
@@ -152,9 +241,12 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
             raise IngestError(_died(proc.exitcode, limits)) from None
     finally:
         reader.close()
+        result.close()
         if proc.is_alive():
             proc.kill()
         proc.join()
+        if "send" in _last.phases:
+            _last.phases["exit"] = time.perf_counter() - received
     if outcome == "ok":
         return payload
     if outcome == "refused":
@@ -168,27 +260,46 @@ def analyze_isolated(data: bytes, filename: str, *, max_mb: float, limits: Limit
     )
 
 
-def _child(writer: Connection, data: bytes, filename: str, max_mb: float, options: Mapping[str, Any],
-           limits: Limits) -> None:
-    """The child's body: limit itself, analyse, send back (outcome, payload)."""
+def _child(writer: Connection, source: SharedBytes, out: SharedBytes, filename: str, max_mb: float,
+           options: Mapping[str, Any], limits: Limits, started: float) -> None:
+    """The child's body: limit itself, analyse, put (outcome, payload) in `out`, then say so on the
+    pipe with its peak RSS, phases and when it started writing."""
     from core.ingest.analyze import analyze
 
+    # Read before the limits, as when the file came pickled in the arguments: the budget is for the analysis.
+    data = source.read()
+    source.close()
     _limit(limits)
     result: tuple[str, Any]
-    try:
-        result = ("ok", analyze(data, filename, max_mb=max_mb, **options))
-    except IngestError as exc:
-        result = ("refused", exc.message)
-    except MemoryError:
-        result = ("memory", None)
-    except Exception:
-        result = ("error", traceback.format_exc())
+    with recording_phases() as phases, keeping() as kept:
+        phases["start"] = time.perf_counter() - started
+        try:
+            with phase("analyze"):
+                result = ("ok", analyze(data, filename, max_mb=max_mb, **options))
+        except IngestError as exc:
+            result = ("refused", exc.message)
+        except MemoryError:
+            result = ("memory", None)
+        except Exception:
+            result = ("error", traceback.format_exc())
     del data
+    sent_at = time.perf_counter()
     try:
-        writer.send((*result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        writer.send(("memory", None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        kept.clear()  # the sheet, if it was kept, makes room as it used to
+        try:
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            payload = pickle.dumps(("memory", None))
+    out.write(payload)
+    writer.send((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, phases, sent_at))
     writer.close()
+    # Nothing left to do: leave without freeing the sheet (in `kept`) and the preview object by
+    # object (the parent waits for this exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _limit(limits: Limits) -> None:

@@ -23,7 +23,7 @@ from core.ingest.load import (
     undo_upload,
 )
 from core.ingest.preview import Preview
-from core.ingest.sandbox import analyze_isolated
+from core.ingest.sandbox import analyze_isolated, prestart
 from core.users import User, get_user, require
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 JOB_ROWS = 20_000
 # A staged file older than this belongs to a job that died (see _sweep_staging).
 STAGED_MAX_AGE_S = 24 * 3600
+
+# Whoever imports this (the upload page when opened, the CLI, a load job) is about to analyse a
+# file: the fork server starts now, while the user picks it, rather than at the first preview.
+prestart()
 
 __all__ = [
     "JOB_ROWS", "OPERATOR", "IngestError", "LoadResult", "Preview", "confirm_upload", "list_uploads",

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bench.hostile_files import HOSTILE, dashes_csv
@@ -103,3 +104,29 @@ def test_dash_csv_preview_keeps_its_rows(clean_db, manager, tmp_path):
     pv = preview_upload(manager, dashes_csv(), "existencias.csv")
     assert not pv.problems and pv.rows["codigo"].tolist() == ["A1"]
     assert (pv.header_first, pv.header_last, pv.store) == (1, 2, "Centro")  # the two-row header
+
+
+def test_the_child_gets_the_file_and_returns_the_preview_outside_the_pipe(clean_db, manager):
+    """The file and the preview travel in memfds (closed afterwards, none left open in this process);
+    the preview is the one the same analysis gives in this process, column by column and by dtype;
+    the phases of the run are reported."""
+
+    from core.ingest.analyze import analyze
+
+    rows = [["Sucursal: Centro"], ["Folio", "Fecha", "Clave", "Cantidad", "Importe"]]
+    rows += [[f"F{i // 3}", f"0{1 + i % 9}/01/2025", f"A{i % 7}", i % 4 - 1, 10.5 * i] for i in range(3000)]
+    rows += [["Total", None, None, None, 1.0]]
+    data = xlsx(rows)
+    sandbox.analyze_isolated(data, "ventas.xlsx", max_mb=10)  # the server is running from here on
+    before = set(os.listdir("/proc/self/fd"))
+    got = sandbox.analyze_isolated(data, "ventas.xlsx", max_mb=10)
+    assert set(os.listdir("/proc/self/fd")) <= before
+    want = analyze(data, "ventas.xlsx", max_mb=10)
+    assert len(got.rows) == 3000 - len(want.rejected)
+    pd.testing.assert_frame_equal(got.rows, want.rows)
+    assert (got.rejected, got.store, got.date_from, got.date_to) == (want.rejected, want.store, want.date_from,
+                                                                      want.date_to)
+    assert got.rows["codigo"].dtype == object and str(got.rows["fecha"].dtype).startswith("datetime64")
+    phases = sandbox.last_phases()
+    assert {"start", "sniff", "parse", "cells", "analyze", "send", "exit"} <= phases.keys()
+    assert phases["analyze"] >= phases["parse"] + phases["cells"]
