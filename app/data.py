@@ -115,18 +115,20 @@ def search_products(_user: User, role: str, text: str, version: tuple[int, ...])
 
 
 @st.cache_data(show_spinner="Calculando pronóstico…", max_entries=64)
-def product_forecast(_user: User, role: str, codigo: str, version: tuple[int, ...]) -> dict:
+def product_forecast(_user: User, role: str, codigo: str, almacen_id: int | None,
+                     version: tuple[int, ...]) -> dict:
     # Trains the product on the spot when no stored forecast exists (a "single" run).
     from core.forecast import service
 
-    return service.product_forecast(_user, codigo)
+    return service.product_forecast(_user, codigo, almacen_id=almacen_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def product_history(_user: User, role: str, producto_id: int, version: tuple[int, ...]) -> list[dict]:
+def product_history(_user: User, role: str, producto_id: int, almacen_id: int | None,
+                    version: tuple[int, ...]) -> list[dict]:
     from core.forecast import service
 
-    return service.history(_user, producto_id, days=180)
+    return service.history(_user, producto_id, days=365, almacen_id=almacen_id)
 
 
 @st.cache_data(show_spinner="Calculando sugerencias de compra…", max_entries=16)

@@ -12,44 +12,64 @@ import streamlit as st
 
 from app.ui import COLORS, fecha
 from core.export import neutralise_frame
-from core.forecast.classify import LABELS
+from core.forecast.classify import LABELS as CLASS_LABELS
+from core.forecast.periods import forecast_by_period, history_by_period
 from core.forecast.service import model_label
 
 METRIC_LABELS = {"mae": "MAE", "rmse": "RMSE", "r2": "R²", "mase": "MASE", "rmsse": "RMSSE",
                  "bias": "Sesgo", "cobertura_80": "Cobertura 80 %", "cobertura_95": "Cobertura 95 %"}
 
 
-def forecast_frame(fc: dict[str, Any], days: int) -> pd.DataFrame:
-    v = fc["valores"]
-    start: date = fc["fecha_inicio"]
-    return pd.DataFrame({
-        "Fecha": [start + timedelta(days=i) for i in range(days)],
-        "Pronóstico": [round(x, 2) for x in v["yhat"][:days]],
-        "Mínimo 80 %": [round(x, 2) for x in v["lo80"][:days]],
-        "Máximo 80 %": [round(x, 2) for x in v["hi80"][:days]],
-        "Mínimo 95 %": [round(x, 2) for x in v["lo95"][:days]],
-        "Máximo 95 %": [round(x, 2) for x in v["hi95"][:days]],
+UNITS = {"dia": "Piezas por día", "semana": "Piezas por semana", "mes": "Piezas por mes"}
+HEADERS = {"dia": "Fecha", "semana": "Semana del", "mes": "Mes"}
+HISTORY_DAYS = {"dia": 180, "semana": 365, "mes": 365}  # of the history shown in the chart
+
+
+def forecast_frame(fc: dict[str, Any], days: int, period: str = "dia") -> pd.DataFrame:
+    """The table of the first ``days`` forecast days, by día, semana (from the first forecast
+    day) or mes; bounds combined as core.forecast.periods explains."""
+    out = forecast_by_period(fc, days=days, period=period)
+    table = pd.DataFrame({
+        HEADERS[period]: out["fecha"],
+        "Pronóstico": out["yhat"].round(2),
+        "Mínimo 80 %": out["lo80"].round(2), "Máximo 80 %": out["hi80"].round(2),
+        "Mínimo 95 %": out["lo95"].round(2), "Máximo 95 %": out["hi95"].round(2),
     })
+    if period != "dia":
+        table["Días"] = out["dias"]
+    return table
 
 
-def chart(history: list[dict[str, Any]], table: pd.DataFrame) -> None:
+def period_note(period: str) -> str:
+    first = ("Semanas de 7 días desde el primer día pronosticado. " if period == "semana" else
+             "Meses de calendario; la columna Días dice cuántos días tiene cada uno. ")
+    return first + ("Los límites de un periodo no son la suma de los diarios (eso supondría que "
+                    "todos los días fallan hacia el mismo lado a la vez): se combinan como errores "
+                    "independientes, con la raíz de la suma de cuadrados.")
+
+
+def chart(history: list[dict[str, Any]], table: pd.DataFrame, period: str = "dia") -> None:
+    start: date = table.iloc[0, 0]
+    shown = [h for h in history if h["fecha"] >= start - timedelta(days=HISTORY_DAYS[period])]
+    past = history_by_period(shown, period=period, week_start=start)
+    x = table.iloc[:, 0]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=table["Fecha"], y=table["Máximo 95 %"], line={"width": 0},
+    fig.add_trace(go.Scatter(x=x, y=table["Máximo 95 %"], line={"width": 0},
                              showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=table["Fecha"], y=table["Mínimo 95 %"], fill="tonexty",
+    fig.add_trace(go.Scatter(x=x, y=table["Mínimo 95 %"], fill="tonexty",
                              fillcolor="rgba(31,111,139,0.15)", line={"width": 0},
                              name="Intervalo 95 %"))
-    fig.add_trace(go.Scatter(x=table["Fecha"], y=table["Máximo 80 %"], line={"width": 0},
+    fig.add_trace(go.Scatter(x=x, y=table["Máximo 80 %"], line={"width": 0},
                              showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=table["Fecha"], y=table["Mínimo 80 %"], fill="tonexty",
+    fig.add_trace(go.Scatter(x=x, y=table["Mínimo 80 %"], fill="tonexty",
                              fillcolor="rgba(31,111,139,0.3)", line={"width": 0},
                              name="Intervalo 80 %"))
-    fig.add_trace(go.Scatter(x=[h["fecha"] for h in history], y=[h["unidades"] for h in history],
-                             name="Ventas", line={"color": COLORS[1]}))
-    fig.add_trace(go.Scatter(x=table["Fecha"], y=table["Pronóstico"], name="Pronóstico",
+    fig.add_trace(go.Scatter(x=past["fecha"], y=past["unidades"], name="Ventas",
+                             line={"color": COLORS[1]}))
+    fig.add_trace(go.Scatter(x=x, y=table["Pronóstico"], name="Pronóstico",
                              line={"color": COLORS[0], "width": 3}))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=380,
-                      yaxis_title="Piezas por día", legend={"orientation": "h"})
+                      yaxis_title=UNITS[period], legend={"orientation": "h"})
     st.plotly_chart(fig, width="stretch")
 
 
@@ -92,7 +112,7 @@ def candidates_table(fc: dict[str, Any]) -> None:
 
 
 def class_label(clase: str) -> str:
-    return LABELS.get(clase, clase)
+    return CLASS_LABELS.get(clase, clase)
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str) -> bytes:

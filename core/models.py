@@ -349,25 +349,48 @@ forecast_runs = Table(
     Column("started_at", DateTime),
     Column("completed_at", DateTime),
     _created(),
+    # 0001's contract, back in 0011: the chosen model of a single-product run ("auto" for a
+    # batch) and the run's pooled backtest metrics (JSON), both written when the run completes.
+    Column("model", String(40)),
+    Column("metrics", Text),
+    Column("purged_at", DateTime),  # when retention deleted this run's daily forecasts rows
     Index("idx_forecast_runs_created", text("created_at DESC")),
 )
 
-# One row per product and run: the chosen model, its backtest metrics, the candidates' scores
-# and the daily forecast with its 80/95 % intervals (JSON arrays from fecha_inicio on).
-forecasts = Table(
-    "forecasts", metadata,
+# One row per product and run: the chosen model, its class, its backtest metrics and the
+# candidates' scores (what 0010 kept in forecasts; moved here in 0011). Kept after retention
+# deletes the run's daily rows, as the history of each product's accuracy.
+forecast_models = Table(
+    "forecast_models", metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("forecast_runs.id", ondelete="CASCADE"), nullable=False),
     Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
     Column("modelo", String(40), nullable=False),
     Column("clase", String(20), nullable=False),  # smooth / erratic / intermittent / lumpy / none
-    Column("fecha_inicio", Date, nullable=False),
-    Column("valores", Text, nullable=False),  # JSON {"yhat": [...], "lo80": [...], ...}
+    Column("fecha_inicio", Date, nullable=False),  # the first forecast day
     Column("metricas", Text, nullable=False),  # JSON
     Column("candidatos", Text, nullable=False),  # JSON {modelo: {rmsse, mae, ...}}
     _created(),
-    UniqueConstraint("run_id", "producto_id", name="uq_forecasts_run_producto"),
-    Index("idx_forecasts_producto_run", "producto_id", text("run_id DESC")),
+    UniqueConstraint("run_id", "producto_id", name="uq_forecast_models_run_producto"),
+    Index("idx_forecast_models_producto_run", "producto_id", text("run_id DESC")),
+)
+
+# The daily forecast, one row per product, run and day (0001's contract): yhat with its 95 %
+# bounds (yhat_lower/yhat_upper, as 0001 named them) and the 80 % bounds added beside them.
+# Reads go by (run_id, producto_id) [, fecha]: the unique index is the read index. Only the
+# latest few runs keep these rows (core.forecast.store.purge_old_runs).
+forecasts = Table(
+    "forecasts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("forecast_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("producto_id", Integer, ForeignKey("erp_productos.id", ondelete="CASCADE"), nullable=False),
+    Column("fecha", Date, nullable=False),
+    Column("yhat", Float, nullable=False),
+    Column("yhat_lower", Float),  # 95 %
+    Column("yhat_upper", Float),  # 95 %
+    Column("yhat_lower_80", Float),
+    Column("yhat_upper_80", Float),
+    UniqueConstraint("run_id", "producto_id", "fecha", name="uq_forecasts_run_producto_fecha"),
 )
 
 # Purchase settings: one global row (scope "global", key ""), one per línea (key = the línea)
@@ -385,6 +408,7 @@ purchase_settings = Table(
     Column("pack_size", Quantity),
     Column("moq", Quantity),
     Column("snoozed_until", Date),  # a product the buyer put aside until this day
+    Column("categoria", String(100)),  # 0001's column: the línea of a línea row, else NULL
     Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     _updated(),
     UniqueConstraint("scope", "scope_key", name="uq_purchase_settings_scope_key"),

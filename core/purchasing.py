@@ -13,7 +13,6 @@ The formulas (periodic review, L = lead time, R = review period, in days):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -182,6 +181,7 @@ def save_settings(user: Any, *, scope: str, key: str = "", values: dict[str, Any
         raise PurchasingError("Indique la línea o el producto.")
     clean = _clean(values)
     producto_id = int(key) if scope == SCOPE_PRODUCTO else None
+    categoria = key if scope == SCOPE_LINEA else None  # 0001's column, kept for other readers
     with begin() as conn:
         before = conn.execute(select(purchase_settings).where(
             purchase_settings.c.scope == scope, purchase_settings.c.scope_key == key)
@@ -189,11 +189,12 @@ def save_settings(user: Any, *, scope: str, key: str = "", values: dict[str, Any
         now = datetime.now().replace(microsecond=0)
         if before is None:
             conn.execute(insert(purchase_settings).values(
-                scope=scope, scope_key=key, producto_id=producto_id, updated_by=user.id or None,
-                updated_at=now, **clean))
+                scope=scope, scope_key=key, producto_id=producto_id, categoria=categoria,
+                updated_by=user.id or None, updated_at=now, **clean))
         else:
             conn.execute(update(purchase_settings).where(purchase_settings.c.id == before["id"])
-                         .values(updated_by=user.id or None, updated_at=now, **clean))
+                         .values(categoria=categoria, updated_by=user.id or None, updated_at=now,
+                                 **clean))
         record(conn, user, entity="purchase_settings", entity_id=f"{scope}:{key}", label=f"{scope} {key}".strip(),
                action="create" if before is None else "update",
                before=dict(before) if before else None, after=clean)
@@ -246,21 +247,20 @@ def effective_settings(user: Any, producto_id: int, linea: str | None) -> dict[s
 # ---------------------------------------------------------------- suggestion table
 
 
-def _latest_forecasts() -> dict[int, dict[str, Any]]:
-    from core.models import forecast_runs, forecasts
+def _latest_forecasts(almacen_id: int | None) -> tuple[dict[int, dict[str, Any]], set[int]]:
+    """Every product's newest forecast, and which of them are the almacén's own: a forecast
+    stored for that almacén wins over the all-almacenes one (which the caller scales by the
+    almacén's share of recent units)."""
+    from core.forecast import store
 
-    newest = (select(forecasts.c.producto_id, func.max(forecasts.c.run_id).label("run_id"))
-              .join(forecast_runs, forecast_runs.c.id == forecasts.c.run_id)
-              .where(forecast_runs.c.status == "completed")
-              .group_by(forecasts.c.producto_id).subquery())
-    query = select(forecasts.c.producto_id, forecasts.c.fecha_inicio, forecasts.c.valores,
-                   forecasts.c.metricas).join(
-        newest, (newest.c.producto_id == forecasts.c.producto_id)
-        & (newest.c.run_id == forecasts.c.run_id))
-    with get_engine().connect() as conn:
-        return {r.producto_id: {"start": r.fecha_inicio, "yhat": json.loads(r.valores)["yhat"],
-                                "rmse": json.loads(r.metricas).get("rmse")}
-                for r in conn.execute(query)}
+    out = {pid: {"start": f["start"], "yhat": f["yhat"], "rmse": f["metricas"].get("rmse")}
+           for pid, f in store.latest_all().items()}
+    own: set[int] = set()
+    if almacen_id is not None:
+        for pid, f in store.latest_all(almacen_id=almacen_id).items():
+            out[pid] = {"start": f["start"], "yhat": f["yhat"], "rmse": f["metricas"].get("rmse")}
+            own.add(pid)
+    return out, own
 
 
 def _sales_window(days: int, end: date) -> pd.DataFrame:
@@ -301,12 +301,13 @@ def analysis(user: Any, *, almacen_id: int | None = None, today: date | None = N
                                        erp_productos.c.costo)
                                 .where(erp_productos.c.activo.is_(True))).all()
     resolve = _resolver(settings_rows(user))
-    fcs = _latest_forecasts()
+    fcs, own = _latest_forecasts(almacen_id)
     value = sales.groupby("producto_id")["importe"].sum().to_dict()
     abc = abc_classes({p.id: float(value.get(p.id, 0.0)) for p in products})
     weekly = (sales.set_index("fecha").groupby("producto_id")["unidades"].resample("W").sum())
     recent = sales[sales["fecha"] > pd.Timestamp(end - timedelta(days=90))]
     share = _almacen_share(recent, almacen_id)
+    share.update({pid: 1.0 for pid in own})  # the almacén's own forecast needs no share
     last_sale = sales[sales["unidades"] > 0].groupby("producto_id")["fecha"].max().to_dict()
     rows = []
     for p in products:

@@ -65,13 +65,32 @@ def zero_fill(raw: pd.DataFrame, *, ids: Sequence[int], start: date, end: date) 
     return full
 
 
-def aggregate(long: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Weekly ("W", weeks ending Sunday) or monthly ("MS") sums of a daily long table."""
-    if freq not in ("W", "MS"):
-        raise ValueError(f"unknown frequency {freq!r}")
-    out = (long.set_index("fecha").groupby("producto")["unidades"].resample(freq).sum()
-           .reset_index())
-    return out[list(COLUMNS)]
+FREQS = ("D", "W", "MS")  # day, week, month
+MONDAY = date(2024, 1, 1)  # weeks start on Monday unless another first day is given
+
+
+def period_start(fechas: pd.Series, freq: str, *, week_start: date | None = None) -> pd.Series:
+    """The first day of each date's period: the day itself, its week (7 days from
+    ``week_start``'s weekday, Monday by default) or its calendar month."""
+    fechas = pd.to_datetime(fechas)
+    if freq == "D":
+        return fechas
+    if freq == "MS":
+        return fechas.dt.to_period("M").dt.start_time
+    if freq == "W":
+        anchor = pd.Timestamp(week_start or MONDAY)
+        return anchor + pd.to_timedelta(((fechas - anchor).dt.days // 7) * 7, unit="D")
+    raise ValueError(f"unknown frequency {freq!r}")
+
+
+def aggregate(long: pd.DataFrame, freq: str, *, week_start: date | None = None) -> pd.DataFrame:
+    """Daily ("D"), weekly ("W") or monthly ("MS") sums of a daily long table, each period
+    labelled by its first day, with ``dias``: how many days of the table fell in it (the first
+    and last periods may be partial)."""
+    keyed = long.assign(fecha=period_start(long["fecha"], freq, week_start=week_start))
+    out = (keyed.groupby(["producto", "fecha"])["unidades"].agg(["sum", "size"]).reset_index()
+           .rename(columns={"sum": "unidades", "size": "dias"}))
+    return out[[*COLUMNS, "dias"]]
 
 
 def as_arrays(long: pd.DataFrame) -> dict[int, np.ndarray]:

@@ -60,8 +60,10 @@ def search_products(user: Any, text: str, limit: int = 20) -> list[dict[str, Any
         return [dict(r) for r in conn.execute(query).mappings().all()]
 
 
-def train_single(producto_id: int, *, user: Any = None) -> dict[str, Any]:
-    """Train one product now and store it as a completed "single" run; returns the stored row."""
+def train_single(producto_id: int, *, user: Any = None,
+                 almacen_id: int | None = None) -> dict[str, Any]:
+    """Train one product now (on one almacén's sales, or all) and store it as a completed
+    "single" run; returns the stored forecast."""
     from core.forecast.train import HORIZON_DAYS, fit_one
 
     settings = get_settings()
@@ -69,25 +71,26 @@ def train_single(producto_id: int, *, user: Any = None) -> dict[str, Any]:
     if end is None:
         raise ForecastError("Todavía no hay ventas: sincronice o cargue ventas primero.")
     y = as_arrays(daily_units(producto_ids=[producto_id], history_days=settings.forecast_history_days,
-                              end=end))[producto_id]
+                              end=end, almacen_id=almacen_id))[producto_id]
     run_id = store.create_run(kind=store.KIND_SINGLE, trigger="on-demand", horizon_days=HORIZON_DAYS,
-                              history_days=settings.forecast_history_days,
+                              history_days=settings.forecast_history_days, almacen_id=almacen_id,
                               user_id=getattr(user, "id", None) or None)
     store.update_run(run_id, status=store.RUN_RUNNING, products=1, started_at=store._now())
     choice, fc = fit_one(y, end=end)
     store.save(run_id, [(producto_id, choice, fc)], done=1)
-    row = store.latest(producto_id)
+    row = store.latest(producto_id, almacen_id=almacen_id)
     assert row is not None
     return row
 
 
-def product_forecast(user: Any, codigo: str, *, retrain: bool = False) -> dict[str, Any]:
-    """Product, stored forecast (trained now if missing) and its recent daily history."""
+def product_forecast(user: Any, codigo: str, *, retrain: bool = False,
+                     almacen_id: int | None = None) -> dict[str, Any]:
+    """Product and its stored forecast for all almacenes or one (trained now if missing)."""
     require(user, "forecast:read")
     product = find_product(codigo)
-    row = None if retrain else store.latest(product["id"])
+    row = None if retrain else store.latest(product["id"], almacen_id=almacen_id)
     if row is None:
-        row = train_single(product["id"], user=user)
+        row = train_single(product["id"], user=user, almacen_id=almacen_id)
     return {"producto": product, "forecast": row}
 
 
@@ -108,10 +111,12 @@ def predict_demand(user: Any, codigo: str, days: int) -> dict[str, Any]:
             "metricas": {k: row["metricas"].get(k) for k in METRIC_KEYS}}
 
 
-def history(user: Any, producto_id: int, *, days: int = 180) -> list[dict[str, Any]]:
-    """The product's last ``days`` of daily net units (for the chart)."""
+def history(user: Any, producto_id: int, *, days: int = 180,
+            almacen_id: int | None = None) -> list[dict[str, Any]]:
+    """The product's last ``days`` of daily net units, all almacenes or one (for the chart)."""
     require(user, "forecast:read")
-    long = daily_units(producto_ids=[producto_id], history_days=min(max(days, 7), 3650))
+    long = daily_units(producto_ids=[producto_id], history_days=min(max(days, 7), 3650),
+                       almacen_id=almacen_id)
     return [{"fecha": r.fecha.date(), "unidades": float(r.unidades)} for r in long.itertuples()]
 
 

@@ -13,7 +13,7 @@ from core import audit, db
 from core.inventory.detail import find
 from core.inventory.errors import Conflict, invalid
 from core.inventory.listing import INV, D, P, producto_rows
-from core.models import forecasts, purchase_settings
+from core.models import forecast_models, purchase_settings
 from core.users import User, require
 
 # field -> (label, max length, required)
@@ -184,7 +184,7 @@ def delete_producto(user: User, ref: int | str) -> str:
                            "próxima sincronización lo volvería a traer. Elimínelo o desactívelo en Microsip.")
         referenced = conn.execute(select(
             exists().where(INV.c.producto_id == row.id) | exists().where(D.c.producto_id == row.id)
-            | exists().where(forecasts.c.producto_id == row.id)
+            | exists().where(forecast_models.c.producto_id == row.id)
             | exists().where(purchase_settings.c.producto_id == row.id))).scalar()
         if referenced:
             raise Conflict(f"No se puede eliminar el producto {row.codigo}: tiene existencias, ventas o "

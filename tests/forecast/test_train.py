@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core import db, jobs
 from core.forecast import service, store
 from core.forecast.train import retrain
-from core.models import forecast_runs, forecasts
+from core.models import forecast_models, forecast_runs, forecasts
 from core.models import jobs as jobs_table
 from tests.forecast.factories import make_sales
 from tests.forecast.test_models import WEEK
@@ -46,12 +46,14 @@ def test_predict_demand_keeps_the_seed_contract(three_products, users):
     assert np.allclose(got, expected, atol=1.0)
     assert all(p["confidence_low"] <= p["demanda_estimada"] <= p["confidence_high"]
                for p in out["predicciones"])
-    # trained once and stored: a second call reads it
+    # trained once and stored (one model row, 90 daily rows): a second call reads it
     with db.get_engine().connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(forecasts)) == 1
+        assert conn.scalar(select(func.count()).select_from(forecast_models)) == 1
+        assert conn.scalar(select(func.count()).select_from(forecasts)) == 90
     service.predict_demand(users["user"], "SEMANAL", 90)
     with db.get_engine().connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(forecasts)) == 1
+        assert conn.scalar(select(func.count()).select_from(forecast_models)) == 1
+        assert conn.scalar(select(func.count()).select_from(forecasts)) == 90
 
 
 @pytest.mark.parametrize("days", [0, 91, -3])
@@ -121,6 +123,10 @@ def test_the_batch_on_a_real_rq_worker_fills_the_tables_and_bumps_the_version(
     run = store.get_run(run["id"])
     assert run["status"] == "completed" and run["products"] == 3 and run["products_done"] == 3
     with db.get_engine().connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(forecasts)) == 3
+        assert conn.scalar(select(func.count()).select_from(forecast_models)) == 3
+        assert conn.scalar(select(func.count()).select_from(forecasts)) == 3 * 90
         assert conn.scalar(select(func.count()).select_from(forecast_runs)) == 1
     assert db.data_versions_now()["forecasts"] == before + 1
+    assert run["model"] == "auto"
+    pooled = json.loads(run["metrics"])  # written by the last chunk, whichever worker ran it
+    assert pooled["productos"] == 3 and sum(pooled["modelos"].values()) == 3

@@ -56,3 +56,23 @@ def test_a_manager_retrains_every_product_with_progress(weekly_shop):
     run = store.last_run()
     assert run is not None and run["status"] == "completed" and run["products_done"] == 2
     assert "Último entrenamiento por lotes" in " ".join(c.value for c in at.caption)
+
+
+def test_a_user_views_the_forecast_by_week_and_for_one_almacen(weekly_shop):
+    at = goto(login("user@pruebas.devcompras.mx"), "forecast.py")
+    at.text_input(key="fc_buscar").input("CONST").run()
+    at.number_input(key="fc_dias").set_value(14).run()
+    daily = at.dataframe[1].value
+    at.radio(key="fc_periodo").set_value("semana").run()
+    assert not at.exception
+    weekly = at.dataframe[1].value
+    assert list(weekly.columns[:2]) == ["Semana del", "Pronóstico"] and list(weekly["Días"]) == [7, 7]
+    assert weekly["Pronóstico"].sum() == pytest.approx(daily["Pronóstico"].sum(), abs=0.05)
+    # never wider than the sum of the daily ones (narrower, test_periods shows, when not 0)
+    assert (weekly["Máximo 95 %"].iloc[0] - weekly["Pronóstico"].iloc[0]
+            <= (daily["Máximo 95 %"] - daily["Pronóstico"]).iloc[:7].sum() + 0.01)
+    assert "raíz de la suma de cuadrados" in " ".join(c.value for c in at.caption)
+    almacen = at.selectbox(key="fc_almacen")
+    assert almacen.options == ["Todos los almacenes", "Matriz"]
+    almacen.select_index(1).run()
+    assert not at.exception and len(at.dataframe[1].value) == 2
