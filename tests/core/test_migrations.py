@@ -140,3 +140,28 @@ def test_0011_carries_0010_rows_to_daily_rows_and_back(scratch_url):
         assert not {"model", "metrics", "purged_at"} & cols
         assert "categoria" not in {c["name"] for c in inspect(conn).get_columns("purchase_settings")}
         assert "forecast_models" not in inspect(conn).get_table_names()
+
+
+# ---------------------------------------------------------------- 0012: no personal data for the AI reader
+
+
+def _reader_can_read(url: str, column: str) -> bool:
+    engine = db.get_engine(url)
+    with engine.connect() as conn:
+        role = conn.exec_driver_sql("SELECT current_database() || '_ask_reader'").scalar_one()
+        return bool(conn.exec_driver_sql(
+            "SELECT has_column_privilege(%(role)s, 'erp_clientes', %(col)s, 'SELECT')",
+            {"role": role, "col": column}).scalar_one())
+
+
+def test_0012_closes_customers_personal_columns_to_the_ai_reader(scratch_url):
+    if BACKEND != "postgres":
+        pytest.skip("roles are PostgreSQL's; on SQLite the authorizer closes these columns")
+    db.migrate(scratch_url)
+    assert not _reader_can_read(scratch_url, "rfc")
+    assert not _reader_can_read(scratch_url, "email")
+    assert _reader_can_read(scratch_url, "nombre")
+    db.downgrade(scratch_url, "0011")
+    assert _reader_can_read(scratch_url, "rfc")
+    db.migrate(scratch_url)
+    assert not _reader_can_read(scratch_url, "telefono")

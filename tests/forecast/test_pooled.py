@@ -131,11 +131,11 @@ def test_the_pooled_factors_survive_json():
 
 @pytest.mark.parametrize("clase", ["smooth", "erratic", "intermittent", "lumpy", "none"])
 def test_any_combination_of_a_class_fits_the_stored_model_column(clase):
-    from core.models import forecasts
+    from core.models import forecast_models
 
     aliases = [m.alias for m in models.candidates(clase, prophet=True)]
     alias = backtest.combo(aliases)
-    assert len(alias) <= forecasts.c.modelo.type.length  # 40: PostgreSQL would refuse more
+    assert len(alias) <= forecast_models.c.modelo.type.length  # 40: PostgreSQL would refuse more
     assert backtest.members(alias) == aliases
     assert backtest.members("comb:ses+theta+tsb") == ["ses", "theta", "tsb"]  # older rows
 
