@@ -21,10 +21,12 @@ depends_on = None
 PRIVATE = ('rfc', 'email', 'telefono', 'direccion')
 
 
-def upgrade() -> None:
+def _for_reader_on_clientes(grants: str, *, columns_except: tuple[str, ...]) -> None:
+    """Run ``grants`` (with ``cols``: the table's columns but ``columns_except``; ``reader``: the
+    role) when this database's reader role exists."""
     if op.get_bind().dialect.name != 'postgresql':
         return
-    private = ', '.join(f"'{c}'" for c in PRIVATE)
+    excluded = ', '.join(f"'{c}'" for c in columns_except) or "''"
     op.execute(f"""
 DO $$
 DECLARE
@@ -37,29 +39,19 @@ BEGIN
     SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) INTO cols
       FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = 'erp_clientes'
-       AND column_name NOT IN ({private});
-    EXECUTE format('REVOKE SELECT ON erp_clientes FROM %I', reader);
-    EXECUTE format('GRANT SELECT (%s) ON erp_clientes TO %I', cols, reader);
+       AND column_name NOT IN ({excluded});
+    {grants}
 END $$;
 """)
+
+
+def upgrade() -> None:
+    _for_reader_on_clientes("EXECUTE format('REVOKE SELECT ON erp_clientes FROM %I', reader);\n"
+                     "    EXECUTE format('GRANT SELECT (%s) ON erp_clientes TO %I', cols, reader);",
+                     columns_except=PRIVATE)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
-        return
-    op.execute("""
-DO $$
-DECLARE
-    reader text := current_database() || '_ask_reader';
-    cols text;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = reader) THEN
-        RETURN;
-    END IF;
-    SELECT string_agg(quote_ident(column_name), ', ') INTO cols
-      FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'erp_clientes';
-    EXECUTE format('REVOKE SELECT (%s) ON erp_clientes FROM %I', cols, reader);
-    EXECUTE format('GRANT SELECT ON erp_clientes TO %I', reader);
-END $$;
-""")
+    _for_reader_on_clientes("EXECUTE format('REVOKE SELECT (%s) ON erp_clientes FROM %I', cols, reader);\n"
+                     "    EXECUTE format('GRANT SELECT ON erp_clientes TO %I', reader);",
+                     columns_except=())
