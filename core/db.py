@@ -46,6 +46,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# The word similarity a typed word needs in the inventory search (core/inventory/search.py).
+# pg_trgm's default, 0.6, misses one wrong letter in the middle of a long word ("galvanisado"
+# scores 0.6 against "galvanizado", "tornilo" 0.75). It is a session setting that every PostgreSQL
+# connection gets in its first packet, so no search spends a round trip setting it.
+TRGM_WORD_THRESHOLD = 0.5
+_PG_OPTIONS = f"-c pg_trgm.word_similarity_threshold={TRGM_WORD_THRESHOLD}"
+
+
 @lru_cache(maxsize=8)
 def _engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -55,7 +63,8 @@ def _engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"options": _PG_OPTIONS})
 
 
 def get_engine(url: str | None = None) -> Engine:

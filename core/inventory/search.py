@@ -34,13 +34,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
 
+from core.db import TRGM_WORD_THRESHOLD
 from core.inventory.errors import Invalid
 
 MAX_SEARCH_CHARS = 100
 MAX_WORDS = 8
-# The word similarity a typed word needs. pg_trgm's default, 0.6, misses one wrong letter in
-# the middle of a long word ("galvanisado" scores 0.6 against "galvanizado", "tornilo" 0.75).
-WORD_THRESHOLD = 0.5
+WORD_THRESHOLD = TRGM_WORD_THRESHOLD  # PostgreSQL sessions start with it (core.db)
 # Similar words kept per typed word (the best ones): a one- or two-character word ("1", "de")
 # is similar to thousands of the catalog's words, and the search must stay one short query.
 MAX_CANDIDATES = 200
@@ -84,8 +83,6 @@ def score(value: float) -> float:
 
 def pg_candidates(conn: Connection, t: SearchTerms) -> list[dict[str, float]]:
     """For each typed word, its similar words of the catalog and their similarity."""
-    conn.exec_driver_sql("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                         (str(WORD_THRESHOLD),))
     parts = [f"(SELECT {i} AS i, palabra, word_similarity(:w{i}, palabra) AS s FROM erp_productos_palabras "
              f"WHERE :w{i} <% palabra ORDER BY s DESC, palabra LIMIT {MAX_CANDIDATES})" for i in range(len(t.words))]
     found: list[dict[str, float]] = [{} for _ in t.words]
@@ -95,9 +92,14 @@ def pg_candidates(conn: Connection, t: SearchTerms) -> list[dict[str, float]]:
     return found
 
 
+# One type instance: SQLAlchemy derives a type's part of the statement cache key once per
+# instance, and for ARRAY that cost more than PostgreSQL spends on a search's first page.
+_WORDS = ARRAY(Text)
+_PALABRAS = literal_column("erp_productos.palabras", type_=_WORDS)
+
+
 def _holds(words: list[str], name: str) -> ColumnElement[bool]:
-    palabras = literal_column("erp_productos.palabras", type_=ARRAY(Text))
-    return palabras.op("&&")(bindparam(name, words, type_=ARRAY(Text)))
+    return _PALABRAS.op("&&")(bindparam(name, words, type_=_WORDS))
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class PgMatch:
     best: ColumnElement[bool] | None
     # Every typed word has a single tier of similar words: code OR best is every match.
     best_is_all: bool
+    # Per typed word, its best-scoring similar words and all its similar words.
+    best_words: tuple[tuple[str, ...], ...] = ()
+    words: tuple[tuple[str, ...], ...] = ()
 
 
 def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
@@ -138,7 +143,9 @@ def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
     rank = (case((code == t.code, _float(2.0)), (prefix, _float(1.0)), else_=_float(0.0))
             + words_rank / _float(len(t.words)))
     return PgMatch(cond=cond, rank=rank, code=prefix, best=and_(*best) if all_words else None,
-                   best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates))
+                   best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates),
+                   best_words=tuple(tuple(w for w, s in c.items() if s == max(c.values())) for c in candidates),
+                   words=tuple(tuple(c) for c in candidates))
 
 
 def pg_match_parts(conn: Connection, t: SearchTerms) -> PgMatch:

@@ -394,6 +394,44 @@ def test_new_words_reach_the_word_list(clean_db, engine, users):
 
 
 @pytest.mark.postgres_only
+def test_word_postings_follow_every_write(clean_db, engine, users):
+    """Migration 0013's triggers keep one posting per (word, código, product) through inserts,
+    upserts (the sync's path), renames, a new código and deletes."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    expected = text("SELECT DISTINCT w, codigo, id FROM erp_productos, unnest(palabras) w WHERE w <> '' ORDER BY 1, 2, 3")
+    postings = text("SELECT palabra, codigo, producto_id FROM erp_productos_palabra_producto ORDER BY 1, 2, 3")
+
+    def same() -> list:
+        with engine.connect() as conn:
+            rows = conn.execute(postings).all()
+            assert rows == conn.execute(expected).all()
+        return rows
+
+    make(users["manager"], "PAL-1", "Zapapico forjado")
+    make(users["manager"], "PAL-2", "Pala cuadrada forjada")
+    columns = ("codigo", "nombre", "origen", "erp_id")
+    with db.begin() as conn:  # one new product, one renamed, one unchanged: the sync's upsert
+        db.upsert(conn, "erp_productos", [("ERP-1", "Pico de acero", "erp", "1"), ("ERP-2", "Barreta", "erp", "2")],
+                  columns=columns, key=("erp_id",))
+        db.upsert(conn, "erp_productos", [("ERP-1", "Pico de acero templado", "erp", "1"),
+                                          ("ERP-2", "Barreta", "erp", "2"), ("ERP-3", "Cuña", "erp", "3")],
+                  columns=columns, key=("erp_id",))
+    assert ("templado", "ERP-1") in {r[:2] for r in same()}
+    inv.update_producto(users["manager"], "PAL-1", {"nombre": "Zapapico templado"})
+    with db.begin() as conn:
+        conn.execute(text("UPDATE erp_productos SET codigo = 'PAL-9' WHERE codigo = 'PAL-2'"))
+    with db.begin() as conn:
+        conn.execute(text("DELETE FROM erp_productos WHERE codigo = 'ERP-3'"))
+    rows = same()
+    words = {(w, c) for w, c, _ in rows}
+    assert ("templado", "PAL-1") in words and ("forjado", "PAL-1") not in words
+    assert ("pala", "PAL-9") in words and not any(c == "PAL-2" for _, c in words)
+    assert not any(c == "ERP-3" for _, c in words) and len(rows) == 18
+    assert codes(inv.list_productos(users["viewer"], F(search="templdo"))) == ["ERP-1", "PAL-1"]
+
+
+@pytest.mark.postgres_only
 def test_best_rows_page_equals_ranking_every_match(clean_db, engine, users):
     """The relevance page taken from the código matches and the best rows (listing._best_first_page)
     is the page, total and rank that ranking every match gives, page by page."""
