@@ -6,29 +6,28 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
     Float,
+    Integer,
     and_,
+    any_,
     bindparam,
     cast,
-    column,
-    distinct,
     exists,
     func,
     literal,
     null,
     select,
-    table,
-    union,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Select
 
 from core import db
-from core.inventory import search
+from core.inventory import first_page, search
 from core.inventory.errors import Invalid
 from core.models import erp_almacenes, erp_inventario, erp_productos, erp_ventas, erp_ventas_detalle
 from core.users import User, require
@@ -156,84 +155,52 @@ def _ordered_ids(conn: Connection, f: InventoryFilter, pg: search.PgMatch | None
     return select(*columns).select_from(from_).where(*conds).order_by(*order, P.c.codigo, P.c.id)
 
 
-# Migration 0013 (PostgreSQL): one row per (palabra, código, producto), keyed in that order.
-POSTINGS = table("erp_productos_palabra_producto", column("palabra"), column("codigo"), column("producto_id"))
-
-
-@dataclass(frozen=True)
-class _BestRows:
-    """The first best rows by código and how many there are, as subqueries."""
-
-    first: Select
-    count: Any
-
-
-def _best_rows(m: search.PgMatch, conds: list[ColumnElement[bool]], n: int) -> _BestRows:
-    """The best rows from the word postings when one word is typed and nothing is filtered
-    (index-only scans, already in código order); else from erp_productos through its GIN index
-    (for two or more typed words its bitmaps intersect before any row is read, which measured
-    faster than joining the words' postings)."""
-    assert m.best is not None
-    if len(m.best_words) == 1 and not conds:
-        x, words = POSTINGS, m.best_words[0]
-        where = [x.c.palabra == words[0] if len(words) == 1 else x.c.palabra.in_(words),
-                 x.c.producto_id.not_in(select(P.c.id).where(m.code))]
-        first = select(x.c.producto_id).where(*where).order_by(x.c.codigo, x.c.producto_id).limit(n)
-        if len(words) > 1:  # a product holding two of the words has two postings
-            first = first.group_by(x.c.producto_id, x.c.codigo)
-        return _BestRows(first, select(func.count(distinct(x.c.producto_id))).where(*where).scalar_subquery())
-    # MATERIALIZED: a catalog's códigos group by línea, and so do the products holding a word
-    # ("manguera"); walking the código index for the first n of them can read most of the table
-    # (measured: 270 ms), where the word's GIN bitmap reads only its rows.
-    best = select(P.c.id, P.c.codigo).where(m.best, ~m.code, *conds).cte("b").prefix_with("MATERIALIZED")
-    return _BestRows(select(best.c.id).order_by(best.c.codigo, best.c.id).limit(n),
-                     select(func.count()).select_from(best).scalar_subquery())
-
-
-def _match_count(m: search.PgMatch, conds: list[ColumnElement[bool]]) -> Any:
-    """How many rows match (a scalar subquery): from the postings when one word is typed and
-    nothing is filtered."""
-    if len(m.words) == 1 and not conds:
-        ids = union(select(POSTINGS.c.producto_id).where(POSTINGS.c.palabra.in_(m.words[0])),
-                    select(P.c.id).where(m.code)).subquery("m")
-        return select(func.count()).select_from(ids).scalar_subquery()
-    return select(func.count()).select_from(P).where(m.cond, *conds).scalar_subquery()
-
-
 def _best_first_page(conn: Connection, f: InventoryFilter, m: search.PgMatch) -> tuple[Sequence[Any], int] | None:
-    """A relevance-ordered search page (PostgreSQL) without ranking every match, or None.
-
-    Only código-prefix matches rank >= 1, and the rows holding every typed word's best similar
-    words ("best rows") share the highest rank the rest can have. So when the best rows fill the
-    pages up to this one, those pages are the código matches plus the first best rows by código,
-    and only the page's rows are ranked. Otherwise None: the caller ranks every match."""
+    """A relevance-ordered page of a filtered search (PostgreSQL) without ranking every match, or
+    None; the rule of ``core.inventory.first_page`` (which serves unfiltered searches), with the
+    filters on both parts: the código rows, and the best rows found through the GIN index."""
     if f.sort not in (None, "relevancia") or f.descending:
         return None
     if m.best is None:  # only códigos can match: a b-tree range, small already
         return None
     n = f.page * f.limit
     conds = _conditions(f)
-    best = _best_rows(m, conds, n)
+    # MATERIALIZED: a catalog's códigos group by línea, and so do the products holding a word
+    # ("manguera"); walking the código index for the first n of them can read most of the table
+    # (measured: 270 ms), where the word's GIN bitmap reads only its rows.
+    best = select(P.c.id, P.c.codigo).where(m.best, ~m.code, *conds).cte("b").prefix_with("MATERIALIZED")
+    first_best = select(best.c.id).order_by(best.c.codigo, best.c.id).limit(n)
 
     def ranked(is_best: int) -> Select:
         return select(P.c.id, P.c.codigo, m.rank.label("rank"), literal(is_best).label("is_best"))
 
-    both = union_all(ranked(1).where(P.c.id.in_(best.first)), ranked(0).where(m.code, *conds)).subquery("u")
-    # With several tiers of similar words, the total counts them all: asked in the same round trip.
-    total = literal(None) if m.best_is_all else _match_count(m, conds)
+    both = union_all(ranked(1).where(P.c.id.in_(first_best)), ranked(0).where(m.code, *conds)).subquery("u")
     rows = conn.execute(select(both.c.id, both.c.rank, func.count().over().label("found"),
                                func.sum(both.c.is_best).over().label("found_best"),
-                               best.count.label("all_best"), total.label("total"))
+                               select(func.count()).select_from(best).scalar_subquery().label("all_best"))
                         .order_by(both.c.rank.desc(), both.c.codigo, both.c.id).limit(n)).all()
     all_best = int(rows[0].all_best) if rows else 0
     if all_best < n and not m.best_is_all:
         return None  # rows of lower tiers reach these pages: rank them all
     page = rows[(f.page - 1) * f.limit:]
-    if not rows:
-        return page, 0
     if m.best_is_all:  # código and best rows are every match
-        return page, int(rows[0].found) - int(rows[0].found_best) + all_best
-    return page, int(rows[0].total)
+        return page, (int(rows[0].found) - int(rows[0].found_best) + all_best) if rows else 0
+    total = conn.execute(select(func.count()).select_from(P).where(m.cond, *conds)).scalar_one()
+    return page, total
+
+
+def _relevance_page(conn: Connection, f: InventoryFilter, terms: search.SearchTerms,
+                    candidates: list[dict[str, float]]) -> tuple[Sequence[Any], int] | None:
+    """A search's page without ranking every match (PostgreSQL), or None."""
+    if f.sort in (None, "relevancia") and not f.descending and not _conditions(f):
+        found = first_page.page(conn, terms, candidates, page=f.page, limit=f.limit)
+        return None if found is None else ([_Ranked(i, r) for i, r in found[0]], found[1])
+    return _best_first_page(conn, f, search.pg_parts(terms, candidates))
+
+
+class _Ranked(NamedTuple):
+    id: int
+    rank: float | None
 
 
 def list_productos(user: User, f: InventoryFilter) -> dict[str, Any]:
@@ -242,11 +209,13 @@ def list_productos(user: User, f: InventoryFilter) -> dict[str, Any]:
     f = f.validated()
     with db.get_engine().connect() as conn:
         terms = search.parse(f.search)
-        pg = search.pg_match_parts(conn, terms) if terms is not None and conn.dialect.name == "postgresql" else None
-        found = _best_first_page(conn, f, pg) if pg is not None else None
+        candidates = (search.pg_candidates(conn, terms)
+                      if terms is not None and conn.dialect.name == "postgresql" else None)
+        found = _relevance_page(conn, f, terms, candidates) if terms is not None and candidates is not None else None
         if found is not None:
             page, total = found
         else:
+            pg = search.pg_parts(terms, candidates) if terms is not None and candidates is not None else None
             query = _ordered_ids(conn, f, pg)
             total_col = func.count().over().label("total")
             page = conn.execute(query.add_columns(total_col).limit(f.limit)
@@ -276,11 +245,11 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _producto_rows_query() -> Select:
+def _producto_rows_query(ids: ColumnElement[bool]) -> Select:
     last_sale = (select(func.max(V.c.fecha)).select_from(D.join(V, D.c.venta_id == V.c.id))
                  .where(D.c.producto_id == P.c.id, func.coalesce(V.c.estatus, "N") != "C").scalar_subquery())
     prods = (select(P, last_sale.label("ultima_venta"))
-             .where(P.c.id.in_(bindparam("ids", expanding=True))).subquery("p"))
+             .where(ids).subquery("p"))
     return (select(prods, A.c.nombre.label("almacen"), INV.c.stock_actual.label("s_actual"),
                    INV.c.stock_minimo.label("s_minimo"), INV.c.punto_reorden.label("s_reorden"),
                    INV.c.stock_maximo.label("s_maximo"))
@@ -290,8 +259,11 @@ def _producto_rows_query() -> Select:
 
 
 # Built once: every search page runs it, and building the statement (its subquery's column
-# proxies, its cache key) cost more client CPU than PostgreSQL spends running it.
-_PRODUCTO_ROWS = _producto_rows_query()
+# proxies, its cache key) cost more client CPU than PostgreSQL spends running it. On PostgreSQL
+# the ids go as one array: the SQL text never changes, so psycopg prepares it once per connection
+# (an expanding IN is rewritten, and planned again, for every count of ids).
+_PRODUCTO_ROWS = {"postgresql": _producto_rows_query(P.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+                  "sqlite": _producto_rows_query(P.c.id.in_(bindparam("ids", expanding=True)))}
 
 
 def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | None = None) -> list[dict[str, Any]]:
@@ -299,12 +271,13 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
     a search's page is mostly round trips)."""
     if not ids:
         return []
-    rows: dict[int, dict[str, Any]] = {}
+    rows: dict[int, Any] = {}
     stock: dict[int, list] = {}
-    for r in conn.execute(_PRODUCTO_ROWS, {"ids": list(ids)}).mappings():
-        rows.setdefault(r["id"], dict(r))
-        if r["almacen"] is not None:
-            stock.setdefault(r["id"], []).append(r)
+    query = _PRODUCTO_ROWS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    for r in conn.execute(query, {"ids": list(ids)}).all():  # one fetch, plain rows: a page is 60 of them
+        rows.setdefault(r.id, r._mapping)
+        if r.almacen is not None:
+            stock.setdefault(r.id, []).append(r)
     out = []
     for pid in ids:
         row = rows.get(pid)
@@ -315,12 +288,12 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
             **{k: row[k] for k in ("id", "codigo", "nombre", "descripcion", "categoria", "grupo",
                                    "unidad_medida", "activo", "origen", "notas", "erp_id")},
             "precio": _num(row["precio"]), "costo": _num(row["costo"]),
-            "stock_total": sum(float(s["s_actual"]) for s in levels),
-            "stock_minimo": sum(float(s["s_minimo"]) for s in levels),
-            "punto_reorden": _sum_known(s["s_reorden"] for s in levels),
-            "stock_maximo": _sum_known(s["s_maximo"] for s in levels),
-            "bajo_minimo": any(s["s_actual"] < s["s_minimo"] for s in levels),
-            "existencias": {s["almacen"]: float(s["s_actual"]) for s in levels},
+            "stock_total": sum(float(s.s_actual) for s in levels),
+            "stock_minimo": sum(float(s.s_minimo) for s in levels),
+            "punto_reorden": _sum_known(s.s_reorden for s in levels),
+            "stock_maximo": _sum_known(s.s_maximo for s in levels),
+            "bajo_minimo": any(s.s_actual < s.s_minimo for s in levels),
+            "existencias": {s.almacen: float(s.s_actual) for s in levels},
             "ultima_venta": _as_datetime(row["ultima_venta"]),
             "last_synced_at": row["last_synced_at"],
             "created_at": row["created_at"], "updated_at": row["updated_at"],

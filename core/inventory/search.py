@@ -29,7 +29,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
@@ -81,14 +80,18 @@ def score(value: float) -> float:
     return round(float(value), 4)
 
 
+# One text for any number of typed words (psycopg prepares it once per connection); each word's
+# similar words come from the trigram GIN index through the lateral subquery.
+_CANDIDATES = ("SELECT t.i, c.palabra, c.s FROM unnest(%(words)s::text[]) WITH ORDINALITY AS t(w, i) "
+               "CROSS JOIN LATERAL (SELECT palabra, word_similarity(t.w, palabra) AS s FROM erp_productos_palabras "
+               f"WHERE t.w <%% palabra ORDER BY s DESC, palabra LIMIT {MAX_CANDIDATES}) AS c")
+
+
 def pg_candidates(conn: Connection, t: SearchTerms) -> list[dict[str, float]]:
     """For each typed word, its similar words of the catalog and their similarity."""
-    parts = [f"(SELECT {i} AS i, palabra, word_similarity(:w{i}, palabra) AS s FROM erp_productos_palabras "
-             f"WHERE :w{i} <% palabra ORDER BY s DESC, palabra LIMIT {MAX_CANDIDATES})" for i in range(len(t.words))]
     found: list[dict[str, float]] = [{} for _ in t.words]
-    params = {f"w{i}": w for i, w in enumerate(t.words)}
-    for i, palabra, s in conn.execute(text(" UNION ALL ".join(parts)), params):
-        found[i][palabra] = score(s)
+    for i, palabra, s in conn.exec_driver_sql(_CANDIDATES, {"words": list(t.words)}):
+        found[i - 1][palabra] = score(s)
     return found
 
 
@@ -114,9 +117,6 @@ class PgMatch:
     best: ColumnElement[bool] | None
     # Every typed word has a single tier of similar words: code OR best is every match.
     best_is_all: bool
-    # Per typed word, its best-scoring similar words and all its similar words.
-    best_words: tuple[tuple[str, ...], ...] = ()
-    words: tuple[tuple[str, ...], ...] = ()
 
 
 def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
@@ -143,9 +143,7 @@ def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
     rank = (case((code == t.code, _float(2.0)), (prefix, _float(1.0)), else_=_float(0.0))
             + words_rank / _float(len(t.words)))
     return PgMatch(cond=cond, rank=rank, code=prefix, best=and_(*best) if all_words else None,
-                   best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates),
-                   best_words=tuple(tuple(w for w, s in c.items() if s == max(c.values())) for c in candidates),
-                   words=tuple(tuple(c) for c in candidates))
+                   best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates))
 
 
 def pg_match_parts(conn: Connection, t: SearchTerms) -> PgMatch:

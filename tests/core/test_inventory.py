@@ -447,23 +447,28 @@ def test_best_rows_page_equals_ranking_every_match(clean_db, engine, users):
             *[{"codigo": f"ZZ-{i}", "nombre": "Mangueras surtidas", "origen": "local"} for i in range(2)],
             *[{"codigo": f"TOR-{i:04d}", "nombre": f"Tornillo para madera {i}", "origen": "local",
                "activo": i % 4 != 0} for i in range(25)],
+            # "cuerd" is as similar to "cuerda" as to "cuerdo": two best words, one product holds both
+            *[{"codigo": f"CU-{i}", "nombre": ("Cuerda nylon", "Cuerdo sisal", "Cuerda cuerdo")[i % 3],
+               "origen": "local"} for i in range(24)],
         ])
     v = users["viewer"]
     # manguera: one tier (best rows are every match); mang: código prefix + words of two tiers;
     # para madera: two words; activo: a filter on both parts; mangueras: its best word is in two
     # products, the rest of the page comes from a lower tier ("manguera").
     for f in (F(search="mangueras"), F(search="mangera"), F(search="mang"), F(search="manguera", limit=7), F(search="para madera"),
-              F(search="tornillo", activo=True, limit=5), F(search="mangera", page=9)):
+              F(search="tornillo", activo=True, limit=5), F(search="mangera", page=9), F(search="cuerd", limit=10),
+              F(search="cuerd", page=3, limit=10), F(search="madera tornillo", limit=8, page=2),
+              F(search="para madera", origen="local", limit=6)):
         with engine.connect() as conn:
             terms = search.parse(f.search)
-            pg = search.pg_match_parts(conn, terms)
-            whole = conn.execute(listing._ordered_ids(conn, f, pg)).all()
-            used_best = listing._best_first_page(conn, f, pg) is not None
+            candidates = search.pg_candidates(conn, terms)
+            whole = conn.execute(listing._ordered_ids(conn, f, search.pg_parts(terms, candidates))).all()
+            used_best = listing._relevance_page(conn, f, terms, candidates) is not None
         expected = whole[(f.page - 1) * f.limit:f.page * f.limit]
         result = inv.list_productos(v, f)
         assert [(p["id"], p["relevancia"]) for p in result["data"]] == [(r.id, r.rank) for r in expected], f
         assert result["pagination"]["total"] == len(whole), f
-        if f.search in ("mangera", "manguera", "tornillo") and f.page == 1:
+        if f.search in ("mangera", "manguera", "tornillo", "cuerd", "para madera") and f.page == 1:
             assert used_best, f  # the common-word pages do take the short path
         if f.search == "mangueras":
             assert not used_best and len(result["data"]) == 20, f
