@@ -8,6 +8,8 @@ plus the mean over typed words of the best similarity found.
 PostgreSQL (migration 0008): each typed word's similar words come from the catalog's word list
 (erp_productos_palabras, pg_trgm GIN); products are then found by ``palabras && those words``
 (GIN, exact) and ranked by which of them they hold, so no product's text is scored row by row.
+An unfiltered search's first pages take a shorter path to the same result
+(``core.inventory.first_page``, with migration 0013's word postings for one typed word).
 """
 
 from __future__ import annotations
@@ -144,10 +146,6 @@ def pg_parts(t: SearchTerms, candidates: list[dict[str, float]]) -> PgMatch:
             + words_rank / _float(len(t.words)))
     return PgMatch(cond=cond, rank=rank, code=prefix, best=and_(*best) if all_words else None,
                    best_is_all=all_words and all(len(set(c.values())) == 1 for c in candidates))
-
-
-def pg_match_parts(conn: Connection, t: SearchTerms) -> PgMatch:
-    return pg_parts(t, pg_candidates(conn, t))
 
 
 def pg_match(t: SearchTerms, candidates: list[dict[str, float]]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
