@@ -142,7 +142,8 @@ def learn_monthly(wide: pd.DataFrame, h: int) -> dict[str, Any]:
 def _fmt(data: dict[str, Any]) -> str:
     factors = {k: round(v, 3) for k, v in data["factors"].items()}
     weekday = [round(v, 2) for v in data["weekday"]] if data["weekday"] else None
-    return f"corrección {factors}; por clase {data['defaults']}; semana {weekday}"
+    return (f"corrección {factors}; por clase {data['defaults']}; margen {data.get('margin')}; "
+            f"semana {weekday}")
 
 
 # ---------------------------------------------------------------- scores

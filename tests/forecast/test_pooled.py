@@ -124,7 +124,8 @@ def test_a_product_leaves_its_class_default_only_when_clearly_better():
 
 
 def test_the_pooled_factors_survive_json():
-    data = Pooled(weekday=(1.0,) * 7, factors={"ses": 1.1}, defaults={"smooth": "ses"})
+    data = Pooled(weekday=(1.0,) * 7, factors={"ses": 1.1}, defaults={"smooth": "ses"},
+                  margin=0.3)
     assert Pooled.from_json(json.loads(json.dumps(data.as_json()))) == data
     assert Pooled.from_json(None) == Pooled()
 
@@ -181,3 +182,51 @@ def test_the_batch_learns_its_factors_once_and_on_demand_training_uses_them(clea
     assert seen == [learnt]
     # the closed Tuesday stays closed in the stored forecast
     assert row["valores"]["yhat"][0] == pytest.approx(0.0, abs=0.5)
+
+
+def test_pick_keeps_the_default_unless_the_winner_beats_it_by_the_margin():
+    keys = {"a": 1.0, "b": 0.85, "comb:a+b": 0.9}
+    assert backtest.pick(keys, default="a", margin=0.1) == "b"  # 0.85 ≤ 0.9 × 1.0
+    assert backtest.pick(keys, default="a", margin=0.2) == "a"  # 0.85 > 0.8 × 1.0
+    assert backtest.pick(keys, default=None, margin=1.0) == "b"  # no default: the lowest
+    assert backtest.pick(keys, default="a", margin=0.0) == "b"
+
+
+def _hand_backtests(errors: list[tuple[float, float, float, float]]) -> list[backtest.Backtests]:
+    """Products of one class, two windows of h = 2 days; actuals 0, so a forecast is its error.
+    Each row: (a in window 1, a in window 2, b in window 1, b in window 2). The history's
+    one-step naive RMSE is 1, so a product's RMSSE is the RMSE of its errors."""
+    history = np.tile([0.0, 1.0], 10)
+    zeros = np.zeros(4)
+    return [backtest.Backtests("smooth", 2, 2, history, {
+        "a": (np.array([a1, a1, a2, a2]), zeros), "b": (np.array([b1, b1, b2, b2]), zeros)})
+        for a1, a2, b1, b2 in errors]
+
+
+def test_the_switch_margin_is_learnt_on_windows_left_out():
+    # b looks excellent on one window and is awful on the other: whoever leaves the class
+    # default (a) on one window's evidence pays on the other, so the margin is "never leave"
+    lucky = _hand_backtests([(1, 1, 0.2, 5) if k % 2 else (1, 1, 5, 0.2) for k in range(12)])
+    assert pooled._switch_margin(lucky, correct=False) == 1.0
+    # four products really are better served by b, in both windows: switching on one window's
+    # evidence pays on the other, and the smallest margin that does it is kept
+    real = _hand_backtests([(0.2, 0.2, 1, 1)] * 12 + [(1, 1, 0.2, 0.2)] * 4)
+    assert pooled._switch_margin(real, correct=False) == 0.0
+    assert pooled._switch_margin(_hand_backtests([(1, 1, 1, 1)])[:0]) is None
+    one_window = [backtest.Backtests("smooth", 2, 1, np.tile([0.0, 1.0], 10),
+                                     {"a": (np.ones(2), np.zeros(2))})]
+    assert pooled._switch_margin(one_window) is None  # nothing to leave out
+
+
+def test_choose_uses_the_runs_learnt_margin():
+    rng = np.random.default_rng(8)
+    pool = [models.WINDOW_AVERAGE, models.SES, models.SEASONAL_NAIVE]
+    y = weekly() + rng.normal(0, 1, 140)
+    free = backtest.choose(y, end=END, h=14, windows=3, models=pool)
+    assert free.modelo != "window_average"  # the weekly pattern: seasonal naive is far better
+    stay = Pooled(defaults={free.clase: "window_average"}, margin=1.0)
+    assert backtest.choose(y, end=END, h=14, windows=3, models=pool,
+                           pooled=stay).modelo == "window_average"
+    leave = Pooled(defaults={free.clase: "window_average"}, margin=0.0)
+    assert backtest.choose(y, end=END, h=14, windows=3, models=pool,
+                           pooled=leave).modelo == free.modelo
