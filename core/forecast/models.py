@@ -33,7 +33,8 @@ class Pooled:
 
     ``weekday``: share × 7 of the units sold on each weekday (Monday first), summed over the
     products; ``factors``: per model alias, Σ actual / Σ forecast over the rolling-origin
-    backtest windows (a multiplicative bias correction); ``defaults``: per Syntetos–Boylan
+    backtest windows (a multiplicative bias correction; none when cross-validation over those
+    windows found that correcting makes the forecasts worse); ``defaults``: per Syntetos–Boylan
     class, the alias with the lowest mean backtest RMSSE over the products of that class;
     ``margin``: how much lower (a fraction) a product's own backtest RMSSE must be for it to
     leave its class default, learnt by cross-validating over the backtest windows (None: the

@@ -6,10 +6,11 @@ The bias correction of a model is Σ actual / Σ forecast over the rolling-origi
 windows of a sample of products (the same windows the per-product choice uses), so a rise or a
 decline that most products share is measured on many series instead of guessed from one.
 
-How much better a product's own winner must be before it leaves its class default (the switch
-margin) is learnt too, by cross-validation over the same windows: for each window, the factors,
-the defaults and every product's choice are made on the other windows, and the choice is scored
-on the window left out; the margin of ``MARGINS`` with the lowest mean RMSSE wins.
+Whether to apply those corrections at all, and how much better a product's own winner must be
+before it leaves its class default (the switch margin), are learnt too, by cross-validation
+over the same windows: for each window, the factors, the defaults and every product's choice
+are made on the other windows, and the choice is scored on the window left out; the pair with
+the lowest mean RMSSE wins.
 """
 
 from __future__ import annotations
@@ -60,22 +61,26 @@ def _sample(series: list[np.ndarray], size: int) -> list[np.ndarray]:
 
 def learn(series: Iterable[np.ndarray], *, end: date, daily: bool = True, h: int = DEFAULT_H,
           windows: int = DEFAULT_WINDOWS, models: list[Model] | None = None,
-          sample: int = SAMPLE, correct: bool = True,
+          sample: int = SAMPLE, correct: bool | None = None,
           margins: tuple[float, ...] = MARGINS) -> Pooled:
     """The run's pooled profile, bias corrections, class defaults and switch margin (Prophet
     is left out: too slow to backtest on hundreds of products; it keeps a factor of 1).
-    ``correct=False`` learns no bias corrections and ``margins`` other switch margins to try
-    (variants the bench reports)."""
+    Whether to correct the bias at all and the margin are cross-validated over the backtest
+    windows; ``correct`` forces the first and ``margins`` narrows the second (variants the
+    bench reports)."""
     series = [np.asarray(y, dtype=float) for y in series]
     profile = weekday_profile(series, end) if daily else None
     first = Pooled(weekday=profile)
     runs: list[Backtests] = [backtests(y, end=end, prophet=False, h=h, windows=windows,
                                        models=models, pooled=first)
                              for y in _sample(series, sample)]
-    factors = _factors(runs) if correct else {}
+    options = (True, False) if correct is None else (correct,)
+    chosen = _cross_validate(runs, corrects=options, margins=margins)
+    use, margin = chosen if chosen is not None else (options[0], None)
+    factors = _factors(runs) if use else {}
     defaults = _defaults(runs, Pooled(weekday=profile, factors=factors))
-    margin = _switch_margin(runs, correct=correct, margins=margins) if defaults else None
-    return Pooled(weekday=profile, factors=factors, defaults=defaults, margin=margin)
+    return Pooled(weekday=profile, factors=factors, defaults=defaults,
+                  margin=margin if defaults else None)
 
 
 def _factors(runs: list[Backtests]) -> dict[str, float]:
@@ -114,39 +119,47 @@ def _rmsse(pred: np.ndarray, act: np.ndarray, scale: float) -> float:
     return math.sqrt(float(np.mean((pred - act) ** 2))) / scale
 
 
-def _switch_margin(runs: list[Backtests], *, correct: bool = True,
-                   margins: tuple[float, ...] = MARGINS) -> float | None:
-    """The switch margin with the lowest mean RMSSE on windows left out of everything else:
-    for the k-th window from the end, the factors, the class defaults and each product's
-    choice (as ``backtest.choose`` makes it) come from its other windows; None when no product
-    has two windows."""
-    totals = dict.fromkeys(margins, 0.0)
+def _cross_validate(runs: list[Backtests], *, corrects: tuple[bool, ...] = (True, False),
+                    margins: tuple[float, ...] = MARGINS) -> tuple[bool, float] | None:
+    """(correct the bias or not, switch margin): the pair with the lowest mean RMSSE on windows
+    left out of everything else. For the k-th window from the end, the factors, the class
+    defaults and each product's choice (as ``backtest.choose`` makes it) come from the
+    product's other windows; ties go to the first of ``corrects`` and the smallest margin.
+    None when no product has two windows."""
+    options = [(c, m) for c in corrects for m in margins]
+    totals = dict.fromkeys(options, 0.0)
     count = 0
     for k in range(max((bt.windows for bt in runs), default=0)):
         folds = [s for s in (_split(bt, k) for bt in runs) if s is not None]
         if not folds:
             continue
         fit_runs = [f for f, _ in folds]
-        factors = _factors(fit_runs) if correct else {}
-        pooled = Pooled(factors=factors, defaults=_defaults(fit_runs, Pooled(factors=factors)))
+        learnt = {}
+        for correct in corrects:
+            factors = _factors(fit_runs) if correct else {}
+            learnt[correct] = Pooled(factors=factors,
+                                     defaults=_defaults(fit_runs, Pooled(factors=factors)))
         for fit, test in folds:
             _, scale = naive_scales(fit.history)
             if scale <= 0:
                 continue
-            keys = {a: _rmsse(*_mean_of(fit.runs, a, pooled), scale) for a in fit.runs}
-            if len(keys) >= COMBO_SIZE:
-                top = sorted(keys, key=lambda a: keys[a])[:COMBO_SIZE]
-                keys[combo(top)] = _rmsse(*_mean_of(fit.runs, combo(top), pooled), scale)
-            default = pooled.defaults.get(fit.clase)
-            if default and default not in keys and all(m in fit.runs for m in members(default)):
-                keys[default] = _rmsse(*_mean_of(fit.runs, default, pooled), scale)
-            for margin in margins:
-                alias = pick(keys, default=default, margin=margin)
-                totals[margin] += _rmsse(*_mean_of(test.runs, alias, pooled), scale)
             count += 1
+            for correct, pooled in learnt.items():
+                keys = {a: _rmsse(*_mean_of(fit.runs, a, pooled), scale) for a in fit.runs}
+                if len(keys) >= COMBO_SIZE:
+                    top = sorted(keys, key=lambda a: keys[a])[:COMBO_SIZE]
+                    keys[combo(top)] = _rmsse(*_mean_of(fit.runs, combo(top), pooled), scale)
+                default = pooled.defaults.get(fit.clase)
+                if default and default not in keys and all(m in fit.runs
+                                                           for m in members(default)):
+                    keys[default] = _rmsse(*_mean_of(fit.runs, default, pooled), scale)
+                for margin in margins:
+                    alias = pick(keys, default=default, margin=margin)
+                    totals[(correct, margin)] += _rmsse(*_mean_of(test.runs, alias, pooled),
+                                                        scale)
     if not count:
         return None
-    return min(margins, key=lambda m: totals[m])
+    return min(options, key=lambda o: totals[o])
 
 
 def _defaults(runs: list[Backtests], pooled: Pooled) -> dict[str, str]:
