@@ -31,7 +31,9 @@ _LONG = {v: k for k, v in SHORT.items()}
 COMBO_SIZE = 3
 DEFAULT_H = 28
 DEFAULT_WINDOWS = 3
-SWITCH_MARGIN = 0.10  # leave the class default only for a backtest RMSSE this much lower
+# Leave the class default only for a backtest RMSSE this much lower, when the run learnt no
+# margin of its own (older runs; no product with two backtest windows).
+SWITCH_MARGIN = 0.10
 
 
 @dataclass
