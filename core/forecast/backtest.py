@@ -1,7 +1,8 @@
 """Rolling-origin backtest: each candidate forecasts the last ``windows`` blocks of ``h`` days
 from the history before each block; the lowest RMSSE wins, except that with a run's pooled
 defaults a product keeps its class's default model unless its own winner is clearly better
-(``SWITCH_MARGIN``): picking among many candidates on a few short windows is mostly noise.
+(by the run's learnt margin, or ``SWITCH_MARGIN``): picking among many candidates on a few
+short windows is mostly noise.
 
 Intervals are split-conformal: the quantiles of the chosen model's signed backtest errors. The
 coverage reported for a window uses only the other windows' errors, so it is an honest
@@ -30,7 +31,9 @@ _LONG = {v: k for k, v in SHORT.items()}
 COMBO_SIZE = 3
 DEFAULT_H = 28
 DEFAULT_WINDOWS = 3
-SWITCH_MARGIN = 0.10  # leave the class default only for a backtest RMSSE this much lower
+# Leave the class default only for a backtest RMSSE this much lower, when the run learnt no
+# margin of its own (older runs; no product with two backtest windows).
+SWITCH_MARGIN = 0.10
 
 
 @dataclass
@@ -178,14 +181,22 @@ def choose(y: np.ndarray, *, end: date, prophet: bool = False, h: int = DEFAULT_
     if default and default not in results and all(m in bt.runs for m in members(default)):
         add(default, np.mean([bt.runs[m][0] for m in members(default)], axis=0),
             bt.runs[members(default)[0]][1])
-    best = min(results, key=key)
-    if default in results and key(best) > (1 - SWITCH_MARGIN) * key(default):
-        best = default
+    best = pick({alias: key(alias) for alias in results}, default=default,
+                margin=SWITCH_MARGIN if pooled.margin is None else pooled.margin)
     metricas, pred, act = results[best]
     return Choice(best, clase, metricas,
                   {alias: {k: r[0][k] for k in ("rmsse", "mase", "mae", "rmse", "bias")}
                    for alias, r in results.items()},
                   _offsets(act - pred))
+
+
+def pick(keys: dict[str, float], *, default: str | None, margin: float) -> str:
+    """The alias with the lowest key (backtest RMSSE), unless the class ``default`` is among
+    them and the winner is not at least ``margin`` (a fraction) lower than it."""
+    best = min(keys, key=lambda a: keys[a])
+    if default in keys and keys[best] > (1 - margin) * keys[default]:
+        return default
+    return best
 
 
 def combo(aliases: list[str]) -> str:

@@ -33,13 +33,18 @@ class Pooled:
 
     ``weekday``: share × 7 of the units sold on each weekday (Monday first), summed over the
     products; ``factors``: per model alias, Σ actual / Σ forecast over the rolling-origin
-    backtest windows (a multiplicative bias correction); ``defaults``: per Syntetos–Boylan
-    class, the alias with the lowest mean backtest RMSSE over the products of that class.
+    backtest windows (a multiplicative bias correction; none when cross-validation over those
+    windows found that correcting makes the forecasts worse); ``defaults``: per Syntetos–Boylan
+    class, the alias with the lowest mean backtest RMSSE over the products of that class;
+    ``margin``: how much lower (a fraction) a product's own backtest RMSSE must be for it to
+    leave its class default, learnt by cross-validating over the backtest windows (None: the
+    fixed ``core.forecast.backtest.SWITCH_MARGIN``).
     """
 
     weekday: tuple[float, ...] | None = None
     factors: dict[str, float] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
+    margin: float | None = None
 
     def factor(self, alias: str) -> float:
         lo, hi = FACTOR_RANGE
@@ -47,15 +52,18 @@ class Pooled:
 
     def as_json(self) -> dict[str, Any]:
         return {"weekday": list(self.weekday) if self.weekday else None,
-                "factors": dict(self.factors), "defaults": dict(self.defaults)}
+                "factors": dict(self.factors), "defaults": dict(self.defaults),
+                "margin": self.margin}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Pooled:
         data = data or {}
         weekday = data.get("weekday")
+        margin = data.get("margin")
         return cls(tuple(float(v) for v in weekday) if weekday else None,
                    {str(k): float(v) for k, v in (data.get("factors") or {}).items()},
-                   {str(k): str(v) for k, v in (data.get("defaults") or {}).items()})
+                   {str(k): str(v) for k, v in (data.get("defaults") or {}).items()},
+                   float(margin) if margin is not None else None)
 
 
 NEUTRAL = Pooled()

@@ -124,7 +124,8 @@ def test_a_product_leaves_its_class_default_only_when_clearly_better():
 
 
 def test_the_pooled_factors_survive_json():
-    data = Pooled(weekday=(1.0,) * 7, factors={"ses": 1.1}, defaults={"smooth": "ses"})
+    data = Pooled(weekday=(1.0,) * 7, factors={"ses": 1.1}, defaults={"smooth": "ses"},
+                  margin=0.3)
     assert Pooled.from_json(json.loads(json.dumps(data.as_json()))) == data
     assert Pooled.from_json(None) == Pooled()
 
@@ -181,3 +182,78 @@ def test_the_batch_learns_its_factors_once_and_on_demand_training_uses_them(clea
     assert seen == [learnt]
     # the closed Tuesday stays closed in the stored forecast
     assert row["valores"]["yhat"][0] == pytest.approx(0.0, abs=0.5)
+
+
+def test_pick_keeps_the_default_unless_the_winner_beats_it_by_the_margin():
+    keys = {"a": 1.0, "b": 0.85, "comb:a+b": 0.9}
+    assert backtest.pick(keys, default="a", margin=0.1) == "b"  # 0.85 ≤ 0.9 × 1.0
+    assert backtest.pick(keys, default="a", margin=0.2) == "a"  # 0.85 > 0.8 × 1.0
+    assert backtest.pick(keys, default=None, margin=1.0) == "b"  # no default: the lowest
+    assert backtest.pick(keys, default="a", margin=0.0) == "b"
+
+
+def _hand_backtests(errors: list[tuple[float, float, float, float]]) -> list[backtest.Backtests]:
+    """Products of one class, two windows of h = 2 days; actuals 0, so a forecast is its error.
+    Each row: (a in window 1, a in window 2, b in window 1, b in window 2). The history's
+    one-step naive RMSE is 1, so a product's RMSSE is the RMSE of its errors."""
+    history = np.tile([0.0, 1.0], 10)
+    zeros = np.zeros(4)
+    return [backtest.Backtests("smooth", 2, 2, history, {
+        "a": (np.array([a1, a1, a2, a2]), zeros), "b": (np.array([b1, b1, b2, b2]), zeros)})
+        for a1, a2, b1, b2 in errors]
+
+
+def test_the_switch_margin_is_learnt_on_windows_left_out():
+    # b looks excellent on one window and is awful on the other: whoever leaves the class
+    # default (a) on one window's evidence pays on the other, so the margin is "never leave"
+    lucky = _hand_backtests([(1, 1, 0.2, 5) if k % 2 else (1, 1, 5, 0.2) for k in range(12)])
+    assert pooled._cross_validate(lucky, corrects=(False,)) == (False, 1.0)
+    # four products really are better served by b, in both windows: switching on one window's
+    # evidence pays on the other, and the smallest margin that does it is kept
+    real = _hand_backtests([(0.2, 0.2, 1, 1)] * 12 + [(1, 1, 0.2, 0.2)] * 4)
+    assert pooled._cross_validate(real, corrects=(False,)) == (False, 0.0)
+    assert pooled._cross_validate([]) is None
+    one_window = [backtest.Backtests("smooth", 2, 1, np.tile([0.0, 1.0], 10),
+                                     {"a": (np.ones(2), np.zeros(2))})]
+    assert pooled._cross_validate(one_window) is None  # nothing to leave out
+
+
+def test_choose_uses_the_runs_learnt_margin():
+    rng = np.random.default_rng(8)
+    pool = [models.WINDOW_AVERAGE, models.SES, models.SEASONAL_NAIVE]
+    y = weekly() + rng.normal(0, 1, 140)
+    free = backtest.choose(y, end=END, h=14, windows=3, models=pool)
+    assert free.modelo != "window_average"  # the weekly pattern: seasonal naive is far better
+    stay = Pooled(defaults={free.clase: "window_average"}, margin=1.0)
+    assert backtest.choose(y, end=END, h=14, windows=3, models=pool,
+                           pooled=stay).modelo == "window_average"
+    leave = Pooled(defaults={free.clase: "window_average"}, margin=0.0)
+    assert backtest.choose(y, end=END, h=14, windows=3, models=pool,
+                           pooled=leave).modelo == free.modelo
+
+
+def _one_model(windows: list[tuple[float, float]]) -> list[backtest.Backtests]:
+    """12 products, one model, two windows of h = 2 days: (actual, forecast) per window."""
+    history = np.tile([0.0, 1.0], 10)
+    act = np.repeat([a for a, _ in windows], 2)
+    pred = np.repeat([f for _, f in windows], 2)
+    return [backtest.Backtests("smooth", 2, 2, history, {"a": (pred, act)})] * 12
+
+
+def test_the_bias_correction_is_kept_only_when_it_helps_on_windows_left_out():
+    # forecasts 20 % short in both windows: the factor learnt on one (10 / 8) fixes the other
+    short = _one_model([(10, 8), (10, 8)])
+    assert pooled._cross_validate(short, margins=(0.1,)) == (True, 0.1)
+    # short in one window, long in the other: a factor learnt on either makes the other worse
+    # (1.25 × 10 = 12.5 against 8; 0.8 × 8 = 6.4 against 10, both errors above 2)
+    swinging = _one_model([(10, 8), (8, 10)])
+    assert pooled._cross_validate(swinging, margins=(0.1,)) == (False, 0.1)
+    # the same through learn(): a level of 10, then 28 days at 12 and 28 at 8; the 28-day mean
+    # is 20 % short in the first window and 50 % long in the second
+    swing = np.r_[np.tile([9.0, 11], 56), np.tile([11.0, 13], 14), np.tile([7.0, 9], 14)]
+    out = pooled.learn([swing * (1 + k) for k in range(12)], end=END,
+                       models=[models.WINDOW_AVERAGE], h=28, windows=2)
+    assert out.factors == {}
+    rising = np.r_[np.tile([9.0, 11], 56), np.tile([11.0, 13], 14), np.tile([13.0, 15], 14)]
+    assert pooled.learn([rising * (1 + k) for k in range(12)], end=END,
+                        models=[models.WINDOW_AVERAGE], h=28, windows=2).factors
