@@ -88,10 +88,13 @@ def test_cli_sync_killed_mid_run_is_failed_on_start_and_the_next_sync_completes(
                             env={**os.environ, "DEMO_SCALE": KILL_SCALE},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # Written something and an entity still running: killed between two entities (productos
-        # done in 0.3 s on a quiet machine, the next not started yet) there is nothing to recover.
-        _wait_for(lambda: _writing(rows := _rows_after(first)) and any(r["status"] == "running" for r in rows),
-                  "la sincronización empezó a escribir")
+        # Killed while ventas (the last and longest entity: seconds at this scale) runs, after the
+        # entities before it wrote: killed right after a short one (productos takes 0.3-0.6 s on a
+        # quiet machine), the sync could finish that entity before the signal and leave nothing
+        # to recover.
+        _wait_for(lambda: _writing(rows := _rows_after(first))
+                  and any(r["status"] == "running" and r["job_type"] == "ventas" for r in rows),
+                  "la sincronización empezó a escribir las ventas")
     finally:
         _kill(proc)
     killed = _rows_after(first)
