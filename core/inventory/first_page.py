@@ -47,8 +47,9 @@ def statement(k: int, best_words: int, best_is_all: bool) -> str:
         if best_words > 1:  # a product holding two of the words has two postings
             first += " GROUP BY x.producto_id, x.codigo"
         count = f"SELECT count({'*' if best_words == 1 else 'DISTINCT x.producto_id'}) FROM {POSTINGS} x WHERE {where}"
-        total = (f"SELECT count(*) FROM (SELECT x.producto_id FROM {POSTINGS} x WHERE x.palabra = ANY(%(c0)s::text[]) "
-                 "UNION SELECT id FROM c) AS m")
+        # count(DISTINCT) sorts the ids: measured twice as fast as UNION's hash on 6,600 of them
+        total = (f"SELECT count(DISTINCT m.id) FROM (SELECT x.producto_id AS id FROM {POSTINGS} x "
+                 "WHERE x.palabra = ANY(%(c0)s::text[]) UNION ALL SELECT id FROM c) AS m")
     else:
         best = " AND ".join(f"p.palabras && %(b{i})s::text[]" for i in range(k))
         ctes.append(f"b AS MATERIALIZED (SELECT p.id, p.codigo FROM erp_productos p WHERE {best} AND NOT ({code}))")
