@@ -7,8 +7,9 @@ The baseline is the same core call without the trigram index of the word list: a
 search_path; each typed word's similar words then come from a sequential scan of the word list, and
 everything else (the GIN index on ``palabras``, the word postings, the código b-tree, the page and
 count) is the same code on the same tables. The searches run in blocks of 20, each block with the
-index and then without it, so a change in the machine's speed (other sessions, a shared host) hits
-both sides alike; the whole list runs ``--rounds`` times and the figures are the median round's. Each search's CPU
+index and then without it, each side after one untimed search, so a change in the machine's speed
+(other sessions, a shared host) hits both sides alike; the whole list runs ``--rounds`` times and
+the figures are the median round's. Each search's CPU
 (this thread plus the pool's PostgreSQL backends, from /proc schedstat) is reported beside the wall
 time: on a shared machine the wall time mostly measures the other sessions' load.
 
@@ -243,8 +244,10 @@ def measure(n: int, count: int, seed: int, renders: int, rounds: int) -> dict:
             rows: dict[str, list] = {k: [] for k in out}
             for i in range(0, len(qs), BLOCK):
                 block = qs[i:i + BLOCK]
+                _search_times(OPERATOR, block[:1])
                 with_index, found_none, cpu = _search_times(OPERATOR, block)
                 with using_database(base):
+                    _search_times(OPERATOR, block[:1])
                     without_index, _, cpu_no_index = _search_times(OPERATOR, block)
                 empty += found_none
                 for key, value in (("with_index", with_index), ("without_index", without_index), ("cpu", cpu),
