@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter
 
 from core import db
 from core.inventory import first_page, search
@@ -245,11 +246,33 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _producto_rows_query(ids: ColumnElement[bool]) -> Select:
-    last_sale = (select(func.max(V.c.fecha)).select_from(D.join(V, D.c.venta_id == V.c.id))
-                 .where(D.c.producto_id == P.c.id, func.coalesce(V.c.estatus, "N") != "C").scalar_subquery())
-    prods = (select(P, last_sale.label("ultima_venta"))
-             .where(ids).subquery("p"))
+# A page's last sale dates come from the newest RECENT_DOCS documents first: a product that sells
+# often is found there at once, where the max over all its lines read 24,000 of them for the
+# demo's best seller (20 such products: 252 ms on PostgreSQL, 183 ms on SQLite). Only products
+# not found there, when there are older documents, are looked up over all their lines.
+RECENT_DOCS = 2000
+
+
+def _not_cancelled() -> ColumnElement[bool]:
+    return func.coalesce(V.c.estatus, "N") != "C"
+
+
+def _producto_rows_query(ids: Any) -> Select:
+    recent = (select(V.c.id, V.c.fecha).where(_not_cancelled()).order_by(V.c.fecha.desc())
+              .limit(bindparam("recent_docs")).subquery("r"))
+    last = (select(D.c.producto_id, func.max(recent.c.fecha).label("fecha"))
+            .select_from(recent.join(D, D.c.venta_id == recent.c.id))
+            .where(D.c.producto_id.in_(ids) if isinstance(ids, BindParameter) and ids.expanding
+                   else D.c.producto_id == any_(ids))
+            .group_by(D.c.producto_id).subquery("l"))
+    # whether the window held every document: then a product not in it never sold
+    older = (select(func.count()).select_from(select(V.c.id).where(_not_cancelled())
+                                              .limit(bindparam("recent_docs") + 1).subquery())
+             .scalar_subquery() > bindparam("recent_docs"))
+    prods = (select(P, last.c.fecha.label("ultima_venta"), older.label("ventas_anteriores"))
+             .select_from(P.outerjoin(last, last.c.producto_id == P.c.id))
+             .where(P.c.id.in_(ids) if isinstance(ids, BindParameter) and ids.expanding
+                    else P.c.id == any_(ids)).subquery("p"))
     return (select(prods, A.c.nombre.label("almacen"), INV.c.stock_actual.label("s_actual"),
                    INV.c.stock_minimo.label("s_minimo"), INV.c.punto_reorden.label("s_reorden"),
                    INV.c.stock_maximo.label("s_maximo"))
@@ -258,12 +281,20 @@ def _producto_rows_query(ids: ColumnElement[bool]) -> Select:
             .order_by(A.c.nombre))
 
 
+def _older_last_sales(conn: Connection, ids: list[int]) -> dict[int, Any]:
+    """The last sale of these products over all their lines (not found among the newest documents)."""
+    return dict(conn.execute(select(D.c.producto_id, func.max(V.c.fecha))
+                             .select_from(D.join(V, D.c.venta_id == V.c.id))
+                             .where(D.c.producto_id.in_(ids), _not_cancelled())
+                             .group_by(D.c.producto_id)).tuples().all())
+
+
 # Built once: every search page runs it, and building the statement (its subquery's column
 # proxies, its cache key) cost more client CPU than PostgreSQL spends running it. On PostgreSQL
 # the ids go as one array: the SQL text never changes, so psycopg prepares it once per connection
 # (an expanding IN is rewritten, and planned again, for every count of ids).
-_PRODUCTO_ROWS = {"postgresql": _producto_rows_query(P.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
-                  "sqlite": _producto_rows_query(P.c.id.in_(bindparam("ids", expanding=True)))}
+_PRODUCTO_ROWS = {"postgresql": _producto_rows_query(bindparam("ids", type_=ARRAY(Integer))),
+                  "sqlite": _producto_rows_query(bindparam("ids", expanding=True))}
 
 
 def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | None = None) -> list[dict[str, Any]]:
@@ -274,10 +305,12 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
     rows: dict[int, Any] = {}
     stock: dict[int, list] = {}
     query = _PRODUCTO_ROWS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    for r in conn.execute(query, {"ids": list(ids)}).all():  # one fetch, plain rows: a page is 60 of them
+    for r in conn.execute(query, {"ids": list(ids), "recent_docs": RECENT_DOCS}).all():  # one fetch: ~60 rows
         rows.setdefault(r.id, r._mapping)
         if r.almacen is not None:
             stock.setdefault(r.id, []).append(r)
+    unseen = [pid for pid, r in rows.items() if r["ultima_venta"] is None and r["ventas_anteriores"]]
+    older = _older_last_sales(conn, unseen) if unseen else {}
     out = []
     for pid in ids:
         row = rows.get(pid)
@@ -294,7 +327,7 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
             "stock_maximo": _sum_known(s.s_maximo for s in levels),
             "bajo_minimo": any(s.s_actual < s.s_minimo for s in levels),
             "existencias": {s.almacen: float(s.s_actual) for s in levels},
-            "ultima_venta": _as_datetime(row["ultima_venta"]),
+            "ultima_venta": _as_datetime(row["ultima_venta"] or older.get(pid)),
             "last_synced_at": row["last_synced_at"],
             "created_at": row["created_at"], "updated_at": row["updated_at"],
             "relevancia": _num((ranks or {}).get(pid)),

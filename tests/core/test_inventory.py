@@ -393,6 +393,31 @@ def test_new_words_reach_the_word_list(clean_db, engine, users):
     assert codes(inv.list_productos(users["viewer"], F(search="sapapico templdo"))) == ["PAL-1"]
 
 
+@pytest.mark.parametrize("window", [2, 100])
+def test_last_sale_from_recent_documents_or_all_lines(clean_db, users, monkeypatch, window):
+    """A page's last sale dates: from the newest documents when the product is there, else over
+    all its lines; cancelled documents never count. The same dates whatever the window."""
+    from core.inventory import listing
+    from core.models import erp_ventas, erp_ventas_detalle
+
+    monkeypatch.setattr(listing, "RECENT_DOCS", window)
+    ids = {c: make(users["manager"], c, f"Producto {c}")["id"] for c in ("OLD", "NEW", "BOTH", "NEVER", "CANC")}
+    docs = [("d1", datetime(2025, 1, 5), None, ["OLD", "BOTH"]), ("d2", datetime(2025, 2, 1), "C", ["CANC"]),
+            ("d3", datetime(2026, 11, 1), "N", ["NEW"]), ("d4", datetime(2026, 11, 2), None, ["BOTH", "NEW"]),
+            ("d5", datetime(2026, 11, 3), "N", ["NEW"])]
+    with db.begin() as conn:
+        for erp_id, fecha, estatus, codigos in docs:
+            vid = conn.execute(erp_ventas.insert().values(origen="VE", erp_id=erp_id, fecha=fecha, estatus=estatus)
+                               .returning(erp_ventas.c.id)).scalar_one()
+            conn.execute(erp_ventas_detalle.insert(), [
+                {"venta_id": vid, "linea": i, "producto_id": ids[c], "cantidad": 1, "importe": 10}
+                for i, c in enumerate(codigos, 1)])
+    with db.get_engine().connect() as conn:
+        rows = {p["codigo"]: p["ultima_venta"] for p in listing.producto_rows(conn, list(ids.values()))}
+    assert rows == {"OLD": datetime(2025, 1, 5), "NEW": datetime(2026, 11, 3), "BOTH": datetime(2026, 11, 2),
+                    "NEVER": None, "CANC": None}
+
+
 @pytest.mark.postgres_only
 def test_word_postings_follow_every_write(clean_db, engine, users):
     """Migration 0013's triggers keep one posting per (word, código, product) through inserts,
