@@ -454,6 +454,9 @@ def test_word_postings_follow_every_write(clean_db, engine, users):
     assert ("pala", "PAL-9") in words and not any(c == "PAL-2" for _, c in words)
     assert not any(c == "ERP-3" for _, c in words) and len(rows) == 18
     assert codes(inv.list_productos(users["viewer"], F(search="templdo"))) == ["ERP-1", "PAL-1"]
+    with db.begin() as conn:
+        conn.execute(text("TRUNCATE erp_productos CASCADE"))
+    assert same() == []
 
 
 @pytest.mark.postgres_only

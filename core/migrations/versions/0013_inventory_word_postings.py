@@ -10,7 +10,8 @@ every one of them from the table (3,000 pages) to count them and to take the fir
 10–13 ms of the search's 15–20. ``erp_productos_palabra_producto`` holds one row per (palabra,
 código, producto) with that b-tree as its key, so the same count and first page are index-only
 scans of a few dozen pages. Statement triggers with transition tables keep it in step with
-``palabras`` on every insert, update and delete, whichever loader writes (as 0008's word list).
+``palabras`` on every insert, update and delete, whichever loader writes (as 0008's word list),
+and a TRUNCATE of the products empties it too.
 """
 from alembic import op
 
@@ -47,9 +48,15 @@ BEGIN
      WHERE x.palabra = d.palabra AND x.codigo = d.codigo AND x.producto_id = d.producto_id;
     RETURN NULL;
 END""",
+    'truncate': f"""
+BEGIN
+    TRUNCATE {TABLE};
+    RETURN NULL;
+END""",
 }
-REFERENCING = {'insert': 'NEW TABLE AS nuevos', 'update': 'OLD TABLE AS viejos NEW TABLE AS nuevos',
-               'delete': 'OLD TABLE AS viejos'}
+REFERENCING = {'insert': 'REFERENCING NEW TABLE AS nuevos',
+               'update': 'REFERENCING OLD TABLE AS viejos NEW TABLE AS nuevos',
+               'delete': 'REFERENCING OLD TABLE AS viejos', 'truncate': ''}
 
 
 def upgrade() -> None:
@@ -63,7 +70,7 @@ def upgrade() -> None:
     for event, body in FUNCTIONS.items():
         op.execute(f'CREATE FUNCTION {TABLE}_{event}() RETURNS trigger LANGUAGE plpgsql AS $${body} $$')
         op.execute(f'CREATE TRIGGER trg_{TABLE}_{event} AFTER {event.upper()} ON erp_productos '
-                   f'REFERENCING {REFERENCING[event]} FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_{event}()')
+                   f'{REFERENCING[event]} FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_{event}()')
     op.execute(f'ANALYZE {TABLE}')
 
 
