@@ -194,5 +194,5 @@ def _mean_rmsse(rows: list[tuple[float, dict[str, tuple[np.ndarray, np.ndarray]]
     for scale, runs in rows:
         pred = np.mean([runs[m][0] for m in members], axis=0)
         act = runs[members[0]][1]
-        values.append(math.sqrt(float(np.mean((pred - act) ** 2))) / scale)
+        values.append(_rmsse(pred, act, scale))
     return float(np.mean(values))

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from core import db
 from core.inventory.errors import NotFound
-from core.inventory.listing import INV, A, D, P, V, producto_rows
+from core.inventory.listing import INV, A, D, P, V, not_cancelled, producto_rows
 from core.users import User, require
 
 WEEKS = 52
@@ -63,7 +63,7 @@ def weekly_units(conn: Connection, producto_id: int, *, today: date | None = Non
     rows = conn.execute(
         select(V.c.fecha, D.c.cantidad).select_from(D.join(V, D.c.venta_id == V.c.id))
         .where(D.c.producto_id == producto_id, V.c.fecha >= datetime.combine(first, time.min),
-               func.coalesce(V.c.estatus, "N") != "C"))
+               not_cancelled()))
     # One product's lines over a year are few (hundreds): summing here keeps the SQL the same on
     # both databases (no date_trunc on SQLite).
     units: dict[date, float] = {}
@@ -81,7 +81,7 @@ def last_documents(conn: Connection, producto_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(V.c.id, V.c.origen, V.c.tipo, V.c.folio, V.c.fecha, A.c.nombre.label("almacen"), unidades)
         .select_from(D.join(V, D.c.venta_id == V.c.id).outerjoin(A, V.c.almacen_id == A.c.id))
-        .where(D.c.producto_id == producto_id, func.coalesce(V.c.estatus, "N") != "C")
+        .where(D.c.producto_id == producto_id, not_cancelled())
         .group_by(V.c.id, V.c.origen, V.c.tipo, V.c.folio, V.c.fecha, A.c.nombre)
         .order_by(V.c.fecha.desc(), V.c.id.desc()).limit(LAST_DOCUMENTS)).mappings()
     return [{**r, "unidades": float(r["unidades"])} for r in rows]

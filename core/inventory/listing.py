@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.elements import BindParameter
 
 from core import db
 from core.inventory import first_page, search
@@ -119,10 +118,16 @@ def _stock_totals() -> Any:
             .group_by(INV.c.producto_id).subquery("s"))
 
 
-def _last_sales() -> Any:
+def not_cancelled() -> ColumnElement[bool]:
+    """The sales documents that count (cancelled ones, estatus C, never do)."""
+    return func.coalesce(V.c.estatus, "N") != "C"
+
+
+def _last_sales(*where: ColumnElement[bool]) -> Select:
+    """Each product's last sale date over all its lines (ultima_venta)."""
     return (select(D.c.producto_id, func.max(V.c.fecha).label("ultima_venta"))
             .select_from(D.join(V, D.c.venta_id == V.c.id))
-            .where(func.coalesce(V.c.estatus, "N") != "C").group_by(D.c.producto_id).subquery("u"))
+            .where(not_cancelled(), *where).group_by(D.c.producto_id))
 
 
 def _ordered_ids(conn: Connection, f: InventoryFilter, pg: search.PgMatch | None = None) -> Select:
@@ -140,7 +145,7 @@ def _ordered_ids(conn: Connection, f: InventoryFilter, pg: search.PgMatch | None
         from_ = from_.outerjoin(s, s.c.producto_id == P.c.id)
         key: ColumnElement[Any] = func.coalesce(s.c[sort], 0)
     elif sort == "ultima_venta":
-        u = _last_sales()
+        u = _last_sales().subquery("u")
         from_ = from_.outerjoin(u, u.c.producto_id == P.c.id)
         key = u.c.ultima_venta
     elif sort == "relevancia":
@@ -253,26 +258,20 @@ def _num(value: Any) -> float | None:
 RECENT_DOCS = 2000
 
 
-def _not_cancelled() -> ColumnElement[bool]:
-    return func.coalesce(V.c.estatus, "N") != "C"
-
-
-def _producto_rows_query(ids: Any) -> Select:
-    recent = (select(V.c.id, V.c.fecha).where(_not_cancelled()).order_by(V.c.fecha.desc())
+def _producto_rows_query(one_of_ids: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> Select:
+    """The page rows of the products whose id ``one_of_ids`` accepts (the ``ids`` parameter)."""
+    recent = (select(V.c.id, V.c.fecha).where(not_cancelled()).order_by(V.c.fecha.desc())
               .limit(bindparam("recent_docs")).subquery("r"))
     last = (select(D.c.producto_id, func.max(recent.c.fecha).label("fecha"))
             .select_from(recent.join(D, D.c.venta_id == recent.c.id))
-            .where(D.c.producto_id.in_(ids) if isinstance(ids, BindParameter) and ids.expanding
-                   else D.c.producto_id == any_(ids))
-            .group_by(D.c.producto_id).subquery("l"))
+            .where(one_of_ids(D.c.producto_id)).group_by(D.c.producto_id).subquery("l"))
     # whether the window held every document: then a product not in it never sold
-    older = (select(func.count()).select_from(select(V.c.id).where(_not_cancelled())
+    older = (select(func.count()).select_from(select(V.c.id).where(not_cancelled())
                                               .limit(bindparam("recent_docs") + 1).subquery())
              .scalar_subquery() > bindparam("recent_docs"))
     prods = (select(P, last.c.fecha.label("ultima_venta"), older.label("ventas_anteriores"))
              .select_from(P.outerjoin(last, last.c.producto_id == P.c.id))
-             .where(P.c.id.in_(ids) if isinstance(ids, BindParameter) and ids.expanding
-                    else P.c.id == any_(ids)).subquery("p"))
+             .where(one_of_ids(P.c.id)).subquery("p"))
     return (select(prods, A.c.nombre.label("almacen"), INV.c.stock_actual.label("s_actual"),
                    INV.c.stock_minimo.label("s_minimo"), INV.c.punto_reorden.label("s_reorden"),
                    INV.c.stock_maximo.label("s_maximo"))
@@ -281,20 +280,14 @@ def _producto_rows_query(ids: Any) -> Select:
             .order_by(A.c.nombre))
 
 
-def _older_last_sales(conn: Connection, ids: list[int]) -> dict[int, Any]:
-    """The last sale of these products over all their lines (not found among the newest documents)."""
-    return dict(conn.execute(select(D.c.producto_id, func.max(V.c.fecha))
-                             .select_from(D.join(V, D.c.venta_id == V.c.id))
-                             .where(D.c.producto_id.in_(ids), _not_cancelled())
-                             .group_by(D.c.producto_id)).tuples().all())
-
-
 # Built once: every search page runs it, and building the statement (its subquery's column
 # proxies, its cache key) cost more client CPU than PostgreSQL spends running it. On PostgreSQL
 # the ids go as one array: the SQL text never changes, so psycopg prepares it once per connection
 # (an expanding IN is rewritten, and planned again, for every count of ids).
-_PRODUCTO_ROWS = {"postgresql": _producto_rows_query(bindparam("ids", type_=ARRAY(Integer))),
-                  "sqlite": _producto_rows_query(bindparam("ids", expanding=True))}
+_PRODUCTO_ROWS = {
+    "postgresql": _producto_rows_query(lambda col: col == any_(bindparam("ids", type_=ARRAY(Integer)))),
+    "sqlite": _producto_rows_query(lambda col: col.in_(bindparam("ids", expanding=True))),
+}
 
 
 def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | None = None) -> list[dict[str, Any]]:
@@ -310,7 +303,8 @@ def producto_rows(conn: Connection, ids: Sequence[int], ranks: dict[int, Any] | 
         if r.almacen is not None:
             stock.setdefault(r.id, []).append(r)
     unseen = [pid for pid, r in rows.items() if r["ultima_venta"] is None and r["ventas_anteriores"]]
-    older = _older_last_sales(conn, unseen) if unseen else {}
+    # not among the newest documents: over all their lines
+    older = dict(conn.execute(_last_sales(D.c.producto_id.in_(unseen))).tuples().all()) if unseen else {}
     out = []
     for pid in ids:
         row = rows.get(pid)
